@@ -339,7 +339,10 @@ def _read_archive(fh: Any, path: Path) -> dict[str, np.ndarray]:
         KeyError,
         NotImplementedError,
     ) as e:
-        if isinstance(e, ValueError) and "allow_pickle" in str(e):
+        text = str(e)
+        if isinstance(e, ValueError) and (
+            "Object arrays cannot be loaded" in text or "pickled data" in text
+        ):
             raise CheckpointError(f"{_PICKLED} ({path})") from e
         raise CheckpointError(
             f"{path}: truncated or corrupt checkpoint ({type(e).__name__}: {e})"
