@@ -1,0 +1,30 @@
+"""The typed errors every op raises, and the one wording they share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class ShapeError(ValueError):
+    """Operands have shapes an op cannot combine (raised before any compute)."""
+
+
+class DTypeError(TypeError):
+    """An operand has a dtype an op or a gradient cannot use."""
+
+
+def describe(x: object) -> str:
+    """Short `dtype (shape)` description of an array-like, for error messages."""
+    if x is None:
+        return "None"
+    data = getattr(x, "data", x)
+    if isinstance(data, np.ndarray):
+        return f"{data.dtype} {tuple(data.shape)}"
+    return type(x).__name__
+
+
+def format_shapes(shapes: Sequence[tuple[int, ...]]) -> str:
+    """Join shapes as `(2, 3), (4,)` for messages."""
+    return ", ".join(str(tuple(s)) for s in shapes)

@@ -1,0 +1,319 @@
+"""Elementwise primitives: forward on ndarrays and each input's VJP, side by side.
+
+Broadcasting is not handled here: the engine sums every VJP back to its input's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograd.errors import ShapeError, format_shapes
+from autograd.registry import nondifferentiable, primitive
+
+
+def broadcast_check(name: str) -> Callable[..., None]:
+    """Shape rule for broadcasting ops: raise ShapeError naming the op and all shapes."""
+
+    def check(*arrays: Any, **_: Any) -> None:
+        shapes = [a.shape for a in arrays if a is not None]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise ShapeError(
+                f"{name}: operands could not be broadcast together with shapes "
+                f"{format_shapes(shapes)}"
+            ) from None
+
+    return check
+
+
+def _const(mask: np.ndarray, like: Any) -> Any:
+    """A constant (non-differentiable) tensor in `like`'s dtype, e.g. a 0/1 mask."""
+    from autograd.tensor import Tensor
+
+    return Tensor(mask.astype(like.data.dtype, copy=False))
+
+
+# ----- binary arithmetic -----
+
+
+@primitive("add", check=broadcast_check("add"), saves=())
+def add(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.add(x, y)
+
+
+add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
+
+
+@primitive("subtract", check=broadcast_check("subtract"), saves=())
+def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.subtract(x, y)
+
+
+subtract.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
+
+
+@primitive("multiply", check=broadcast_check("multiply"), saves=("inputs",))
+def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.multiply(x, y)
+
+
+multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+
+
+@primitive("divide", check=broadcast_check("divide"), saves=("inputs",))
+def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.true_divide(x, y)
+
+
+divide.defvjp(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y))
+
+
+@primitive("power", check=broadcast_check("power"))
+def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.power(x, y)
+
+
+def _power_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    return g * y * x ** (y - 1)
+
+
+def _power_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # NOTE: d(x**y)/dy = x**y * log(x) is real only for x > 0; taken as 0 where x <= 0.
+    pos = x.data > 0
+    return g * ans * where(pos, log(where(pos, x, 1.0)), 0.0)
+
+
+power.defvjp(_power_vjp_base, _power_vjp_exponent)
+
+
+def _tie_mask(x: Any, y: Any, greater: bool) -> np.ndarray:
+    xd, yd = np.broadcast_arrays(x.data, y.data)
+    win = xd > yd if greater else xd < yd
+    return win + 0.5 * (xd == yd)
+
+
+@primitive("maximum", check=broadcast_check("maximum"), saves=("inputs",))
+def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.maximum(x, y)
+
+
+# NOTE: at ties the gradient is split evenly between the two inputs (as torch.maximum).
+maximum.defvjp(
+    lambda g, ans, x, y: g * _const(_tie_mask(x, y, True), g),
+    lambda g, ans, x, y: g * _const(_tie_mask(y, x, True), g),
+)
+
+
+@primitive("minimum", check=broadcast_check("minimum"), saves=("inputs",))
+def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.minimum(x, y)
+
+
+minimum.defvjp(
+    lambda g, ans, x, y: g * _const(_tie_mask(x, y, False), g),
+    lambda g, ans, x, y: g * _const(_tie_mask(y, x, False), g),
+)
+
+
+def _where_check(cond: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    broadcast_check("where")(cond, x, y)
+
+
+@primitive("where", check=_where_check, saves=("inputs",))
+def where(cond: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """`x` where `cond` else `y`; only the chosen branch receives gradient."""
+    return np.where(cond.astype(bool, copy=False), x, y)
+
+
+where.defvjp(
+    None,
+    lambda g, ans, c, x, y: where(c, g, 0.0),
+    lambda g, ans, c, x, y: where(c, 0.0, g),
+)
+
+
+# ----- unary -----
+
+
+@primitive("identity", saves=())
+def identity(x: np.ndarray) -> np.ndarray:
+    """A new node with the same value (a view): marks where differentiation starts."""
+    return x.view()
+
+
+identity.defvjp(lambda g, ans, x: g)
+
+
+@primitive("negative", saves=())
+def negative(x: np.ndarray) -> np.ndarray:
+    return np.negative(x)
+
+
+negative.defvjp(lambda g, ans, x: negative(g))
+
+
+sign = nondifferentiable("sign", np.sign)
+
+
+@primitive("abs", saves=("inputs",))
+def absolute(x: np.ndarray) -> np.ndarray:
+    return np.abs(x)
+
+
+# NOTE: abs'(0) = 0 (the subgradient sign(0)).
+absolute.defvjp(lambda g, ans, x: g * sign(x))
+
+
+@primitive("exp", saves=("output",))
+def exp(x: np.ndarray) -> np.ndarray:
+    return np.exp(x)
+
+
+exp.defvjp(lambda g, ans, x: g * ans)
+
+
+@primitive("log", saves=("inputs",))
+def log(x: np.ndarray) -> np.ndarray:
+    return np.log(x)
+
+
+log.defvjp(lambda g, ans, x: g / x)
+
+
+@primitive("log1p", saves=("inputs",))
+def log1p(x: np.ndarray) -> np.ndarray:
+    return np.log1p(x)
+
+
+log1p.defvjp(lambda g, ans, x: g / (x + 1.0))
+
+
+@primitive("sqrt", saves=("output",))
+def sqrt(x: np.ndarray) -> np.ndarray:
+    return np.sqrt(x)
+
+
+# NOTE: sqrt'(0) = inf, as in NumPy and PyTorch.
+sqrt.defvjp(lambda g, ans, x: g / (ans * 2.0))
+
+
+@primitive("sin", saves=("inputs",))
+def sin(x: np.ndarray) -> np.ndarray:
+    return np.sin(x)
+
+
+sin.defvjp(lambda g, ans, x: g * cos(x))
+
+
+@primitive("cos", saves=("inputs",))
+def cos(x: np.ndarray) -> np.ndarray:
+    return np.cos(x)
+
+
+cos.defvjp(lambda g, ans, x: -g * sin(x))
+
+
+@primitive("tanh", saves=("output",))
+def tanh(x: np.ndarray) -> np.ndarray:
+    return np.tanh(x)
+
+
+tanh.defvjp(lambda g, ans, x: g * (1.0 - ans * ans))
+
+
+@primitive("sigmoid", saves=("output",))
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function in the two-branch form: no overflow for large |x|."""
+    out = np.empty_like(x, dtype=np.result_type(x.dtype, np.float32))
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1.0 + ex)
+    return out
+
+
+sigmoid.defvjp(lambda g, ans, x: g * ans * (1.0 - ans))
+
+
+@primitive("softplus", saves=("inputs",))
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)) computed stably as max(x, 0) + log1p(exp(-|x|))."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+softplus.defvjp(lambda g, ans, x: g * sigmoid(x))
+
+
+@primitive("relu", saves=("inputs",))
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0)
+
+
+# NOTE: relu'(0) = 0.
+relu.defvjp(lambda g, ans, x: g * _const(x.data > 0, g))
+
+
+@primitive("leaky_relu", saves=("inputs",))
+def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
+    return np.where(x > 0, x, x * np.asarray(negative_slope, dtype=x.dtype))
+
+
+leaky_relu.defvjp(
+    lambda g, ans, x, negative_slope=0.01: g
+    * _const(np.where(x.data > 0, 1.0, negative_slope), g)
+)
+
+
+@primitive("elu", saves=("inputs", "output"))
+def elu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+
+elu.defvjp(lambda g, ans, x, alpha=1.0: where(x.data > 0, g, g * (ans + alpha)))
+
+
+@primitive("clip", saves=("inputs",))
+def clip(x: np.ndarray, *, a_min: float | None = None, a_max: float | None = None) -> np.ndarray:
+    """Clamp to [a_min, a_max]; the gradient passes where the value was inside (inclusive)."""
+    if a_min is None and a_max is None:
+        raise ValueError("clip: at least one of a_min and a_max must be given")
+    return np.clip(x, a_min, a_max)
+
+
+def _clip_vjp(g: Any, ans: Any, x: Any, a_min: float | None = None, a_max: float | None = None):
+    inside = np.ones(x.shape, dtype=bool)
+    if a_min is not None:
+        inside &= x.data >= a_min
+    if a_max is not None:
+        inside &= x.data <= a_max
+    return g * _const(inside, g)
+
+
+clip.defvjp(_clip_vjp)
+
+
+@primitive("astype", saves=())
+def astype(x: np.ndarray, *, dtype: Any) -> np.ndarray:
+    return x.astype(dtype)
+
+
+astype.defvjp(lambda g, ans, x, dtype: g)  # the engine casts the result back to x's dtype
+
+
+# ----- comparisons (no gradient) -----
+
+less = nondifferentiable("less", np.less)
+less_equal = nondifferentiable("less_equal", np.less_equal)
+greater = nondifferentiable("greater", np.greater)
+greater_equal = nondifferentiable("greater_equal", np.greater_equal)
+equal = nondifferentiable("equal", np.equal)
+not_equal = nondifferentiable("not_equal", np.not_equal)
+logical_not = nondifferentiable("logical_not", np.logical_not)
+logical_and = nondifferentiable("logical_and", np.logical_and)
+logical_or = nondifferentiable("logical_or", np.logical_or)
+isnan = nondifferentiable("isnan", np.isnan)
+isfinite = nondifferentiable("isfinite", np.isfinite)

@@ -1,0 +1,97 @@
+"""Matrix products: `matmul` (NumPy semantics, batched with broadcast batch dims) and the
+fused `linear` (x @ W.T + b) that nn.Linear uses. Both call the Numba/BLAS kernels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import kernels
+from autograd.errors import ShapeError
+from autograd.registry import primitive
+
+
+def _matmul_check(a: np.ndarray, b: np.ndarray) -> None:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(
+            f"matmul: operands must be at least 1-D; got shapes {a.shape} and {b.shape}"
+        )
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        dim_b = 0 if b.ndim == 1 else b.ndim - 2
+        raise ShapeError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned: {ka} (dim {a.ndim - 1}) "
+            f"!= {kb} (dim {dim_b})"
+        )
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"matmul: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast "
+            f"(shapes {a.shape} and {b.shape})"
+        ) from None
+
+
+@primitive("matmul", check=_matmul_check, saves=("inputs",))
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return kernels.matmul(a, b)
+
+
+def _swap(t: Any) -> Any:
+    axes = list(range(t.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return t.transpose(axes)
+
+
+def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
+    bm = b.reshape((-1, 1)) if b.ndim == 1 else b
+    gm = g.reshape(g.shape + (1,)) if b.ndim == 1 else g
+    if a.ndim == 1:
+        gm = gm.reshape(gm.shape[:-1] + (1, gm.shape[-1]))
+        return matmul(gm, _swap(bm)).reshape(gm.shape[:-2] + (a.shape[0],))
+    return matmul(gm, _swap(bm))
+
+
+def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    am = a.reshape((1, -1)) if a.ndim == 1 else a
+    gm = g.reshape(g.shape[:-1] + (1, g.shape[-1])) if a.ndim == 1 else g
+    if b.ndim == 1:
+        gm = gm.reshape(gm.shape + (1,))
+        return matmul(_swap(am), gm).reshape(gm.shape[:-2] + (b.shape[0],))
+    return matmul(_swap(am), gm)
+
+
+matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)
+
+
+def _linear_check(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> None:
+    if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
+        raise ShapeError(
+            f"linear: input of shape {x.shape} does not match weight of shape {w.shape} "
+            f"(expects in_features={w.shape[-1] if w.ndim else '?'} in the last dimension)"
+        )
+    if b is not None and b.shape != (w.shape[0],):
+        raise ShapeError(f"linear: bias of shape {b.shape} must be ({w.shape[0]},)")
+
+
+@primitive("linear", check=_linear_check, saves=("inputs",))
+def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """x @ w.T + b with PyTorch's (out_features, in_features) weight, bias added in one pass."""
+    return kernels.linear(x, w, b)
+
+
+def _rows(t: Any) -> Any:
+    return t.reshape((-1, t.shape[-1])) if t.ndim != 2 else t
+
+
+linear.defvjp(
+    lambda g, ans, x, w, b: matmul(g, w),
+    lambda g, ans, x, w, b: matmul(_swap(_rows(g)), _rows(x)),
+    lambda g, ans, x, w, b: _rows(g).sum(axis=0),
+)

@@ -1,0 +1,118 @@
+"""Primitives: one forward on ndarrays and one VJP per input, declared side by side.
+
+The engine knows nothing about any op; it only calls `Primitive.forward` and the VJPs
+registered here. A VJP receives Tensors `(g, ans, *inputs, **params)` and returns a Tensor
+(or array) for its input; because VJPs are written with primitives, the backward pass can
+itself be recorded (`create_graph=True`) and differentiated again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+VJP = Callable[..., Any]
+
+REGISTRY: dict[str, Primitive] = {}
+
+
+class Primitive:
+    """A named forward function plus its vector-Jacobian products, one per positional input.
+
+    `saves` lists what the VJPs read back ("inputs", "output"): the engine checks that those
+    tensors were not modified in place between forward and backward. `has_aux` forwards
+    return `(out, aux)`; `aux` (e.g. argmax indices) is kept on the node and handed to the
+    VJPs as the keyword `aux`. A VJP of `None` means "zero / not differentiable".
+    """
+
+    __slots__ = (
+        "name",
+        "forward",
+        "vjps",
+        "vjp_any",
+        "check",
+        "saves",
+        "has_aux",
+        "differentiable",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., Any],
+        *,
+        check: Callable[..., None] | None = None,
+        saves: tuple[str, ...] = ("inputs", "output"),
+        has_aux: bool = False,
+        differentiable: bool = True,
+    ) -> None:
+        if name in REGISTRY:
+            raise ValueError(f"primitive {name!r} is already registered")
+        self.name = name
+        self.forward = forward
+        self.vjps: tuple[VJP | None, ...] | None = None
+        self.vjp_any: VJP | None = None
+        self.check = check
+        self.saves = saves
+        self.has_aux = has_aux
+        self.differentiable = differentiable
+        REGISTRY[name] = self
+
+    def defvjp(self, *vjps: VJP | None) -> Primitive:
+        """Register one VJP per positional input: `vjp(g, ans, *inputs, **params) -> grad`."""
+        self.vjps = vjps
+        return self
+
+    def defvjp_argnum(self, vjp: VJP) -> Primitive:
+        """Register one VJP for variadic ops: `vjp(i, g, ans, *inputs, **params)`."""
+        self.vjp_any = vjp
+        return self
+
+    def vjp_for(self, i: int) -> VJP | None:
+        """The VJP of input `i`, or raise naming the op when none was defined."""
+        if self.vjp_any is not None:
+            vjp_any = self.vjp_any
+            return lambda *a, **k: vjp_any(i, *a, **k)
+        if self.vjps is None or i >= len(self.vjps):
+            raise NotImplementedError(
+                f"VJP of {self.name} with respect to input {i} is not defined"
+            )
+        return self.vjps[i]
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        from autograd.engine import apply
+
+        return apply(self, args, params)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def primitive(
+    name: str,
+    *,
+    check: Callable[..., None] | None = None,
+    saves: tuple[str, ...] = ("inputs", "output"),
+    has_aux: bool = False,
+    differentiable: bool = True,
+) -> Callable[[Callable[..., Any]], Primitive]:
+    """Decorator: turn `forward(*arrays, **params) -> ndarray` into a registered Primitive."""
+
+    def wrap(forward: Callable[..., Any]) -> Primitive:
+        return Primitive(
+            name,
+            forward,
+            check=check,
+            saves=saves,
+            has_aux=has_aux,
+            differentiable=differentiable,
+        )
+
+    return wrap
+
+
+def nondifferentiable(name: str, forward: Callable[..., np.ndarray]) -> Primitive:
+    """A recorded op whose output never requires grad (comparisons, argmax, sign)."""
+    return Primitive(name, forward, saves=(), differentiable=False)

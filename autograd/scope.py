@@ -1,0 +1,59 @@
+"""Where an op was made: the module path stack (`features.0`) and trace observers."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class _Scope(threading.local):
+    def __init__(self) -> None:
+        self.modules: list[str] = []
+        self.observers: list[Callable[[Any], None]] = []
+
+
+_scope = _Scope()
+
+
+@contextmanager
+def module_scope(name: str) -> Iterator[None]:
+    """Ops recorded inside are tagged with the dotted module path (used by `nn.Module`)."""
+    _scope.modules.append(name)
+    try:
+        yield
+    finally:
+        _scope.modules.pop()
+
+
+def current_module_path() -> str | None:
+    """Dotted path of the innermost module being called, e.g. `classifier.fc1`."""
+    mods = _scope.modules
+    if not mods:
+        return None
+    return ".".join(m for m in mods if m)
+
+
+def observers() -> list[Callable[[Any], None]]:
+    """Callbacks run on every recorded node (the tracer registers one)."""
+    return _scope.observers
+
+
+_OWN_DIRS = tuple(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep + pkg + os.sep
+    for pkg in ("autograd", "nn", "optim", "viz")
+)
+
+
+def user_location() -> str | None:
+    """`file:line` of the innermost frame outside tracegrad's own packages."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        fname = frame.f_code.co_filename
+        if not fname.startswith(_OWN_DIRS) and "contextlib" not in fname:
+            return f"{fname}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None

@@ -1,0 +1,366 @@
+"""`Tensor`: an ndarray plus what reverse mode needs (grad, grad_fn, hooks, version counter).
+
+Operators and methods only dispatch to the primitives in `autograd.ops`; the math lives there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import mode
+
+_default_dtype = np.dtype(np.float32)
+
+
+def get_default_dtype() -> np.dtype:
+    """dtype given to Python floats and lists (float32 unless changed)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the floating dtype for new tensors made from Python numbers (float32 or float64)."""
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"default dtype must be a floating type; got {dt}")
+    _default_dtype = dt
+
+
+def as_array_like(a: Any, ref_dtype: np.dtype | None = None) -> np.ndarray:
+    """Convert a Python number, list or array to an ndarray with tracegrad's dtype rules.
+
+    Python floats (and lists of them) become the default float dtype, or `ref_dtype` when
+    combined with a floating tensor, so `x32 * 2.0` stays float32; ndarrays keep theirs.
+    """
+    if isinstance(a, np.ndarray):
+        return a
+    if isinstance(a, np.generic):
+        return np.asarray(a)
+    arr = np.asarray(a)
+    if arr.dtype.kind == "f" or (ref_dtype is not None and arr.dtype.kind in "iub"):
+        if isinstance(a, bool) and ref_dtype is None:
+            return arr
+        target = ref_dtype if ref_dtype is not None else _default_dtype
+        if arr.dtype.kind == "f" or isinstance(a, (int, float)):
+            return arr.astype(target)
+    if arr.dtype == object:
+        raise TypeError(f"cannot make a tensor from {type(a).__name__} (ragged or non-numeric)")
+    return arr
+
+
+def _check_float(dtype: np.dtype) -> None:
+    if dtype.kind not in "fc":
+        raise RuntimeError(f"Only floating point tensors can require gradients; got {dtype}")
+
+
+class Tensor:
+    """An n-dimensional array that records the ops made from it for reverse-mode autodiff.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward(); x.grad
+    tensor([2., 4.])
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "name",
+        "_vbox",
+        "_hooks",
+        "_retains_grad",
+        "__weakref__",
+    )
+    __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
+    __hash__ = object.__hash__
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = as_array_like(data)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        self.data: np.ndarray = arr
+        self.grad: Tensor | None = None
+        self.grad_fn: Any = None
+        self.name = name
+        self._vbox = [0]
+        self._hooks: list[Callable[[Tensor], Any]] | None = None
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            _check_float(arr.dtype)
+            self.requires_grad = True
+
+    @classmethod
+    def _from_op(cls, out: np.ndarray, inputs: Sequence[Tensor | None]) -> Tensor:
+        """Fast constructor for op results; a view of an input shares its version counter."""
+        t = cls.__new__(cls)
+        t.data = out
+        t.grad = None
+        t.grad_fn = None
+        t.name = None
+        t._hooks = None
+        t._retains_grad = False
+        t.requires_grad = False
+        t._vbox = [0]
+        base = out.base
+        if base is not None:
+            for inp in inputs:
+                if inp is not None and (base is inp.data or base is inp.data.base):
+                    t._vbox = inp._vbox
+                    break
+        return t
+
+    # ----- attributes -----
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by a recorded op)."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
+        return self.transpose()
+
+    @property
+    def _version(self) -> int:
+        return self._vbox[0]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f":
+            extra += f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.backward_name}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index; got {self.dtype}")
+        return int(self.item())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
+    # ----- autograd -----
+
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Sequence[Tensor] | None = None,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (or into `inputs` only)."""
+        from autograd import engine
+
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is None:
+            engine.backward(
+                [self], [gradient], retain_graph=retain_graph, create_graph=create_graph
+            )
+            return
+        grads = engine.backward(
+            [self],
+            [gradient],
+            retain_graph=retain_graph,
+            create_graph=create_graph,
+            inputs=list(inputs),
+        )
+        for t, g in zip(inputs, grads or [], strict=True):
+            if g is not None:
+                engine._accumulate_leaf(t, g, create_graph)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        t = Tensor(self.data)
+        t._vbox = self._vbox
+        return t
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def item(self) -> Any:
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars; got shape "
+                f"{self.shape}"
+            )
+        return self.data.item()
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set `requires_grad` in place on a leaf; returns self."""
+        if flag:
+            _check_float(self.data.dtype)
+        elif self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use .detach()"
+            )
+        self.requires_grad = bool(flag)
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep `.grad` for this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+        return self
+
+    def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call `fn(grad)` when this tensor's gradient is computed; a returned tensor replaces it.
+
+        Returns a function that removes the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient"
+            )
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+
+        def remove() -> None:
+            if self._hooks and fn in self._hooks:
+                self._hooks.remove(fn)
+
+        return remove
+
+    # ----- in-place -----
+
+    def _inplace(self, fn: Callable[..., Tensor], other: Any) -> Tensor:
+        recording = mode.is_grad_enabled() and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        )
+        if not recording:
+            res = fn(self.detach(), other.detach() if isinstance(other, Tensor) else other)
+            self._assign(res.data)
+            return self
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Tensor that requires grad is being used in an in-place operation."
+            )
+        old = Tensor._from_op(self.data, ())
+        old._vbox = self._vbox
+        old.requires_grad = self.requires_grad
+        old.grad_fn = self.grad_fn
+        res = fn(old, other)
+        self._assign(res.data)
+        self.grad_fn = res.grad_fn
+        self.requires_grad = res.requires_grad
+        return self
+
+    def _assign(self, values: np.ndarray) -> None:
+        if values.shape != self.data.shape:
+            raise ValueError(
+                f"in-place op: result shape {values.shape} does not match tensor shape "
+                f"{self.data.shape}"
+            )
+        if self.data.flags.writeable:
+            np.copyto(self.data, values, casting="same_kind")
+        else:
+            self.data = values.astype(self.data.dtype)
+        self._vbox[0] += 1
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.__add__, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.__sub__, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.__mul__, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(Tensor.__truediv__, other)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (not recorded)."""
+        return self.fill_(0)
+
+    def fill_(self, value: float) -> Tensor:
+        """Fill with `value` in place (not recorded; leaves requiring grad need no_grad)."""
+        if mode.is_grad_enabled() and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Tensor that requires grad is being used in an in-place operation."
+            )
+        self.data[...] = value
+        self._vbox[0] += 1
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy `src` into this tensor in place, broadcasting (not recorded)."""
+        if mode.is_grad_enabled() and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Tensor that requires grad is being used in an in-place operation."
+            )
+        arr = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.copyto(self.data, np.broadcast_to(arr, self.data.shape), casting="unsafe")
+        except ValueError as exc:
+            raise ValueError(
+                f"copy_: cannot copy shape {arr.shape} into a tensor of shape {self.shape}"
+            ) from exc
+        self._vbox[0] += 1
+        return self
+
+
+# Operators and methods are attached in autograd/ops/methods.py (HIPS numpy_boxes style).
