@@ -50,15 +50,15 @@ def shared_generator() -> np.random.Generator:
 
 
 def _make_generator(
-    generator: np.random.Generator | None, seed: int | None, who: str
+    generator: np.random.Generator | None, seed: int | None, who: str, arg: str = "generator"
 ) -> np.random.Generator | None:
     """The generator given, or a new one from `seed`; None (use the shared one) if neither."""
     if generator is not None and seed is not None:
-        raise ValueError(f"{who}: pass either generator or seed, not both")
+        raise ValueError(f"{who}: pass either {arg} or seed, not both")
     if generator is not None:
         if not isinstance(generator, np.random.Generator):
             raise TypeError(
-                f"{who}: generator must be a numpy.random.Generator, got {type(generator).__name__}"
+                f"{who}: {arg} must be a numpy.random.Generator, got {type(generator).__name__}"
             )
         return generator
     if seed is None:

@@ -83,7 +83,7 @@ def _float_dtype(arr: np.ndarray) -> np.dtype:
 
 def _rng(rng: np.random.Generator | None, seed: int | None, who: str) -> np.random.Generator:
     """`rng`, a new generator from `seed`, or else tracegrad's shared one (`ag.manual_seed`)."""
-    gen = _make_generator(rng, seed, who)
+    gen = _make_generator(rng, seed, who, "rng")
     return gen if gen is not None else shared_generator()
 
 
@@ -399,7 +399,7 @@ class Pad(Transform):
 
 class _RandomTransform(Transform):
     def __init__(self, rng: np.random.Generator | None, seed: int | None) -> None:
-        self._rng = _make_generator(rng, seed, type(self).__name__)
+        self._rng = _make_generator(rng, seed, type(self).__name__, "rng")
 
     @property
     def rng(self) -> np.random.Generator:
