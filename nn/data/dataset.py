@@ -94,7 +94,7 @@ class Dataset(abc.ABC):
 class TensorDataset(Dataset):
     """Samples are rows of equally long arrays: `ds[i] == (a[i], b[i], ...)`.
 
-    >>> ds = TensorDataset(np.zeros((4, 2)), np.arange(4)); len(ds), ds[1][1]
+    >>> ds = TensorDataset(np.zeros((4, 2)), np.arange(4)); len(ds), int(ds[1][1])
     (4, 1)
     """
 

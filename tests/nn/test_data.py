@@ -120,12 +120,10 @@ def test_shuffle_is_seeded_covers_everything_and_changes_per_epoch():
 
 
 def test_unseeded_shuffle_follows_the_shared_generator():
-    import autograd.random as agr
-
     ds = TensorDataset(np.arange(30))
-    agr.manual_seed(11)
+    ag.manual_seed(11)
     first = np.concatenate([b[0].data for b in DataLoader(ds, batch_size=8, shuffle=True)])
-    agr.manual_seed(11)
+    ag.manual_seed(11)
     second = np.concatenate([b[0].data for b in DataLoader(ds, batch_size=8, shuffle=True)])
     np.testing.assert_array_equal(first, second)
 

@@ -101,6 +101,16 @@ def test_round_trip_other_roots(tmp_path, obj):
     assert_same(obj, load(tmp_path / "x"))
 
 
+def test_autograd_tensors_are_saved_as_their_data(tmp_path):
+    import autograd as ag
+
+    w = ag.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    save({"w": w, "b": ag.tensor(np.zeros(2))}, tmp_path / "c")
+    back = load(tmp_path / "c")
+    assert type(back["w"]) is np.ndarray and back["w"].dtype == np.float32
+    np.testing.assert_array_equal(back["w"], w.data)
+
+
 def test_path_used_as_given_and_compressed(tmp_path):
     path = tmp_path / "model.ckpt"
     save({"w": np.zeros((100, 100))}, path, compress=True)
