@@ -13,6 +13,7 @@ torchvision), a translation `(dx, dy)` moves content right and down, scale > 1 e
 
 from __future__ import annotations
 
+import abc
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 from .dataset import _make_generator, shared_generator
 
 __all__ = [
+    "Transform",
     "Compose",
     "Normalize",
     "Pad",
@@ -335,13 +337,17 @@ def to_tensor(x: Any) -> Any:
 # ----------------------------------------------------------------------------- classes
 
 
-class Transform:
-    """Base of all transforms: a callable on one image or a batch."""
+class Transform(abc.ABC):
+    """Base of all transforms: a callable on one image or a batch.
+
+    `supports_batch` tells `MNIST.get_batch` it may pass a whole (N, C, H, W) batch.
+    """
 
     supports_batch = True
 
+    @abc.abstractmethod
     def __call__(self, x: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define __call__")
+        """Transform one image (C, H, W) / (H, W) or a batch (N, C, H, W)."""
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k != "_rng")
