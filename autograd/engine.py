@@ -153,7 +153,7 @@ def apply(prim: Primitive, args: Sequence[Any], params: dict[str, Any]) -> Tenso
     if needs or obs:
         node = Node(prim, tensors, params, aux, result)
         if mode.is_anomaly_enabled():
-            node.stack = traceback.format_stack()[:-2]
+            node.stack = traceback.format_stack(limit=12)[:-2]
         if needs:
             result.grad_fn = node
             result.requires_grad = True

@@ -151,7 +151,7 @@ def logsumexp(x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> np
         return np.full(np.sum(x, axis=axis, keepdims=keepdims).shape, -np.inf, dtype=x.dtype)
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", under="ignore"):
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=normalize_axis(axis, x.ndim, "logsumexp"))
 

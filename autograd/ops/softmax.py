@@ -19,8 +19,9 @@ def _axis_check(x: np.ndarray, *, axis: int = -1) -> None:
 def softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
     """exp(x) / sum(exp(x)) along `axis`; finite for logits like [1e4, 0, -1e4]."""
     z = x - np.max(x, axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    with np.errstate(under="ignore"):  # exp underflowing to 0 is the right answer
+        e = np.exp(z)
+        return e / np.sum(e, axis=axis, keepdims=True)
 
 
 softmax.defvjp(
@@ -32,7 +33,8 @@ softmax.defvjp(
 def log_softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
     """x - logsumexp(x) along `axis`; finite even where softmax underflows to 0."""
     z = x - np.max(x, axis=axis, keepdims=True)
-    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    with np.errstate(under="ignore"):
+        return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 
 
 log_softmax.defvjp(
