@@ -68,6 +68,8 @@ class OpNode:
     backward_time: float | None = None
     backward_step: int | None = None
     saved_bytes: int = 0
+    # per input: {"shape", "norm", "nonfinite"} of the vjp sent to it, plus "total_norm" and
+    # "arrival" (the gradient accumulated in that input so far, and how many have arrived)
     grads_in: list[dict[str, Any] | None] = field(default_factory=list)
     kind: str = "op"
 
@@ -169,8 +171,12 @@ class Graph:
         return oid
 
     @classmethod
-    def from_tensor(cls, t: Tensor) -> Graph:
-        """Walk the graph that produced `t` (it must not have been freed by backward)."""
+    def from_tensor(cls, t: Tensor, backward: bool = False) -> Graph:
+        """Walk the graph that produced `t` (it must not have been freed by backward).
+
+        With `backward=True` and a scalar `t` that requires grad, the backward pass is run
+        and recorded too, as `trace` does (the graph is retained and no `.grad` is touched).
+        """
         g = cls()
         order: list[tuple[Any, Tensor]] = []
         seen: set[int] = set()
@@ -199,7 +205,10 @@ class Graph:
             g._add_op(node, out)
         g.outputs = [g._tensor_id(t)]
         g.tensors[g.outputs[0]].role = "output"
-        g._collect_grads_from_attributes()
+        if backward and t.requires_grad and t.grad_fn is not None and t.data.size == 1:
+            g._record_backward(t)
+        else:
+            g._collect_grads_from_attributes()
         return g
 
     def _collect_grads_from_attributes(self) -> None:
@@ -216,6 +225,7 @@ class Graph:
             if t.requires_grad and t.grad_fn is None
         ]
         last = [time.perf_counter()]
+        totals: dict[str, tuple[np.ndarray, int]] = {}  # gradient accumulated so far per tensor
 
         def observe(node: Any, g: Tensor, grads_in: list[Tensor | None]) -> None:
             oid = node_to_op.get(id(node))
@@ -225,6 +235,15 @@ class Graph:
                 op.backward_step = len(self.backward_order)
                 op.backward_time = now - last[0]
                 op.grads_in = [_grad_info(gi) for gi in grads_in]
+                for tid, gi, info in zip(op.inputs, grads_in, op.grads_in, strict=True):
+                    if tid is None or gi is None or info is None:
+                        continue
+                    acc, n = totals.get(tid, (None, 0))
+                    acc = gi.data.copy() if acc is None else acc + gi.data
+                    totals[tid] = (acc, n + 1)
+                    total = _grad_info(Tensor(acc))
+                    info["total_norm"] = total["norm"] if total else 0.0
+                    info["arrival"] = n + 1
                 self.backward_order.append(oid)
                 self.tensors[op.output].grad = _grad_info(g)
             last[0] = now
