@@ -1,0 +1,128 @@
+"""Shared benchmark helpers: interleaved timing with warm-up excluded, medians, ratio tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Row", "environment_banner", "load_torch", "measure", "print_table", "time_interleaved"]
+
+THREADS = 2
+
+
+def load_torch(threads: int = THREADS):  # type: ignore[no-untyped-def]
+    """Import PyTorch (CPU) with ``threads`` intra-op threads, or return None if missing."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    return torch
+
+
+def environment_banner(threads: int = THREADS) -> str:
+    """Text block describing the run: CPU, OPENBLAS_CORETYPE, thread counts, versions."""
+    import numba
+
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    lines = [
+        f"machine: {platform.machine()} {platform.processor() or ''}".rstrip()
+        + f", {os.cpu_count()} logical CPUs",
+        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')}",
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '<unset>')}  "
+        f"numba threads={numba.get_num_threads()} (layer {numba.config.THREADING_LAYER})  "
+        f"numpy {np.__version__}  numba {numba.__version__}",
+    ]
+    try:
+        from threadpoolctl import threadpool_info  # optional
+
+        for info in threadpool_info():
+            lines.append(f"  {info.get('internal_api')}: {info.get('num_threads')} threads "
+                         f"({os.path.basename(info.get('filepath', ''))})")
+    except ImportError:
+        pass
+    torch = load_torch(threads)
+    if torch is not None:
+        lines.append(f"torch {torch.__version__}: {torch.get_num_threads()} threads")
+    else:
+        lines.append("torch: not installed (pip install torch==2.13.0 for the comparison)")
+    return "\n".join(lines)
+
+
+def time_interleaved(
+    fns: dict[str, Callable[[], object]], repeat: int = 15, warmup: int = 2, min_time: float = 0.0
+) -> dict[str, float]:
+    """Median seconds per call of each function, calls interleaved so noise hits all alike.
+
+    Warm-up calls (JIT compilation, workspace allocation) are excluded. ``min_time`` makes each
+    sample loop a function until that many seconds passed, for very fast calls.
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            n = 0
+            t0 = time.perf_counter()
+            while True:
+                fn()
+                n += 1
+                elapsed = time.perf_counter() - t0
+                if elapsed >= min_time:
+                    break
+            samples[name].append(elapsed / n)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+@dataclass
+class Row:
+    """One benchmark line: a case, and median seconds per implementation."""
+
+    case: str
+    flops: float
+    times: dict[str, float]
+
+
+def measure(case: str, flops: float, fns: dict[str, Callable[[], object]], repeat: int = 15,
+            min_time: float = 0.0) -> Row:
+    """Time ``fns`` interleaved and wrap the medians in a Row."""
+    return Row(case, flops, time_interleaved(fns, repeat=repeat, min_time=min_time))
+
+
+def print_table(title: str, rows: Sequence[Row], baseline: str = "ours") -> None:
+    """Print ms and GFLOP/s per implementation, and each one's speed relative to ``baseline``."""
+    names: list[str] = []
+    for row in rows:
+        for name in row.times:
+            if name not in names:
+                names.append(name)
+    others = [n for n in names if n != baseline]
+    header = f"{'case':<34}" + "".join(f"{n + ' ms':>12}{'GF/s':>8}" for n in names)
+    header += "".join(f"{baseline + '/' + n:>14}" for n in others)
+    print(f"\n{title}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        line = f"{row.case:<34}"
+        for n in names:
+            t = row.times.get(n)
+            if t is None:
+                line += f"{'-':>12}{'-':>8}"
+            else:
+                gf = row.flops / t / 1e9 if row.flops else float("nan")
+                line += f"{t * 1e3:>12.3f}{gf:>8.1f}"
+        for n in others:
+            if n in row.times and baseline in row.times:
+                # speed ratio: >1 means ours is faster
+                line += f"{row.times[n] / row.times[baseline]:>13.2f}x"
+            else:
+                line += f"{'-':>14}"
+        print(line)
+    print(f"({baseline}/X = X's time / {baseline}'s time: above 1.00x means {baseline} is faster)")
