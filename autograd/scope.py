@@ -12,7 +12,7 @@ from typing import Any
 
 class _Scope(threading.local):
     def __init__(self) -> None:
-        self.modules: list[str] = []
+        self.modules: list[str] = []  # full dotted path of each open scope, innermost last
         self.observers: list[Callable[[Any], None]] = []
 
 
@@ -22,7 +22,9 @@ _scope = _Scope()
 @contextmanager
 def module_scope(name: str) -> Iterator[None]:
     """Ops recorded inside are tagged with the dotted module path (used by `nn.Module`)."""
-    _scope.modules.append(name)
+    mods = _scope.modules
+    parent = mods[-1] if mods else ""
+    mods.append(f"{parent}.{name}" if parent and name else (name or parent))
     try:
         yield
     finally:
@@ -32,9 +34,7 @@ def module_scope(name: str) -> Iterator[None]:
 def current_module_path() -> str | None:
     """Dotted path of the innermost module being called, e.g. `classifier.fc1`."""
     mods = _scope.modules
-    if not mods:
-        return None
-    return ".".join(m for m in mods if m)
+    return mods[-1] if mods else None
 
 
 def observers() -> list[Callable[[Any], None]]:
