@@ -34,7 +34,7 @@ def module_scope(name: str) -> Iterator[None]:
 def current_module_path() -> str | None:
     """Dotted path of the innermost module being called, e.g. `classifier.fc1`."""
     mods = _scope.modules
-    return mods[-1] if mods else None
+    return (mods[-1] or None) if mods else None
 
 
 def observers() -> list[Callable[[Any], None]]:
