@@ -18,6 +18,9 @@ def broadcast_check(name: str) -> Callable[..., None]:
     """Shape rule for broadcasting ops: raise ShapeError naming the op and all shapes."""
 
     def check(*arrays: Any, **_: Any) -> None:
+        first = arrays[0].shape
+        if all(a.shape == first or not a.shape for a in arrays[1:]):
+            return  # fast path: equal shapes or scalars always broadcast
         shapes = [a.shape for a in arrays if a is not None]
         try:
             np.broadcast_shapes(*shapes)

@@ -24,6 +24,8 @@ def _matmul_check(a: np.ndarray, b: np.ndarray) -> None:
             f"matmul: shapes {a.shape} and {b.shape} are not aligned: {ka} (dim {a.ndim - 1}) "
             f"!= {kb} (dim {dim_b})"
         )
+    if a.ndim <= 2 and b.ndim <= 2:
+        return
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ def _shape_tuple(shape: Any) -> tuple[int, ...]:
 
 def _reshape_check(x: np.ndarray, *, shape: tuple[int, ...]) -> None:
     shape = _shape_tuple(shape)
-    known = int(np.prod([s for s in shape if s != -1]))
+    known = math.prod(s for s in shape if s != -1)
     if shape.count(-1) > 1 or builtins.any(s < -1 for s in shape):
         ok = False
     elif -1 in shape:
@@ -65,9 +66,11 @@ transpose.defvjp(_transpose_vjp)
 
 
 def _broadcast_check(x: np.ndarray, *, shape: tuple[int, ...]) -> None:
+    target = _shape_tuple(shape)
+    if x.shape == target:
+        return
     try:
-        np.broadcast_shapes(x.shape, _shape_tuple(shape))
-        ok = np.broadcast_shapes(x.shape, _shape_tuple(shape)) == _shape_tuple(shape)
+        ok = np.broadcast_shapes(x.shape, target) == target
     except ValueError:
         ok = False
     if not ok:
