@@ -1,0 +1,6 @@
+"""Ready-made networks: `MLP`, `LeNet5`, `AlexNet`, `VGG` (sized for small inputs)."""
+
+from .alexnet import AlexNet
+from .lenet import LeNet5
+from .mlp import MLP
+from .vgg import VGG, VGG_CONFIGS, vgg11, vgg13, vgg16, vgg19
