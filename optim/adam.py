@@ -1,0 +1,149 @@
+"""Adam, AMSGrad and AdamW (decoupled weight decay) over one update function."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+
+
+def adam(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    exp_avgs: list[np.ndarray],
+    exp_avg_sqs: list[np.ndarray],
+    max_exp_avg_sqs: list[np.ndarray | None],
+    steps: list[int],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    decoupled_weight_decay: bool,
+) -> None:
+    """One Adam step on ndarrays, in place (Kingma & Ba 2015; AMSGrad: Reddi et al. 2018;
+    AdamW: Loshchilov & Hutter 2019 when `decoupled_weight_decay`).
+
+    Coupled: g = grad + wd * p. Decoupled: p *= 1 - lr * wd. Then m = b1 m + (1-b1) g,
+    v = b2 v + (1-b2) g**2 (AMSGrad: v_max = max(v_max, v) is used for v),
+    p -= lr / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps).
+    """
+    for i, (p, grad, m, v, step) in enumerate(
+        zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True)
+    ):
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                p *= 1 - lr * weight_decay
+                g = grad
+            else:
+                g = grad + weight_decay * p
+        else:
+            g = grad
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        bias_correction1 = 1 - beta1**step
+        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+        if amsgrad:
+            v_max = max_exp_avg_sqs[i]
+            np.maximum(v_max, v, out=v_max)
+            denom = np.sqrt(v_max) / bias_correction2_sqrt + eps
+        else:
+            denom = np.sqrt(v) / bias_correction2_sqrt + eps
+        p -= (lr / bias_correction1) * m / denom
+
+
+def _check_adam(group: dict[str, Any]) -> None:
+    check_number("learning rate", group["lr"])
+    check_number("epsilon value", group["eps"])
+    betas = group["betas"]
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas} (expected a pair (beta1, beta2))")
+    check_number("beta parameter at index 0", betas[0], 0.0, 1.0)
+    check_number("beta parameter at index 1", betas[1], 0.0, 1.0)
+    check_number("weight_decay value", group["weight_decay"])
+
+
+class Adam(Optimizer):
+    """Adam (PyTorch `torch.optim.Adam` semantics and state dict); `weight_decay` is the
+    coupled L2 penalty added to the gradient, `amsgrad=True` uses the running max of v.
+
+    >>> import autograd as ag
+    >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step(); w.data.round(4)
+    array([ 0.9, -1.9], dtype=float32)
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        _check_adam(group)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        items = self._params_with_grad(group)
+        for p, _, state in items:
+            if not state:
+                state["step"] = 0
+                state["exp_avg"] = np.zeros_like(p.data)
+                state["exp_avg_sq"] = np.zeros_like(p.data)
+            if group["amsgrad"] and "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            state["step"] += 1
+        beta1, beta2 = group["betas"]
+        adam(
+            [p.data for p, _, _ in items],
+            [g for _, g, _ in items],
+            [s["exp_avg"] for _, _, s in items],
+            [s["exp_avg_sq"] for _, _, s in items],
+            [s.get("max_exp_avg_sq") for _, _, s in items],
+            [s["step"] for _, _, s in items],
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            amsgrad=group["amsgrad"],
+            decoupled_weight_decay=self.decoupled_weight_decay,
+        )
+        for p, _, _ in items:
+            bump_version(p)
+
+
+class AdamW(Adam):
+    """AdamW (PyTorch `torch.optim.AdamW`): Adam with decoupled weight decay
+    `p *= 1 - lr * weight_decay`, applied before the Adam step (default 1e-2).
+    """
+
+    decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)

@@ -1,0 +1,116 @@
+"""RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+
+
+def rmsprop(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    square_avgs: list[np.ndarray],
+    grad_avgs: list[np.ndarray | None],
+    momentum_buffers: list[np.ndarray | None],
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+) -> None:
+    """One RMSprop step on ndarrays, in place (Hinton's lecture 6e, PyTorch's form).
+
+    g = grad + weight_decay * p; v = alpha * v + (1 - alpha) * g**2;
+    centered: m = alpha * m + (1 - alpha) * g and v~ = v - m**2; d = sqrt(v~) + eps;
+    with momentum b = momentum * b + g / d and p -= lr * b, else p -= lr * g / d.
+    """
+    for i, (p, grad) in enumerate(zip(params, grads, strict=True)):
+        g = grad + weight_decay * p if weight_decay != 0 else grad
+        v = square_avgs[i]
+        v *= alpha
+        v += (1 - alpha) * g * g
+        if centered:
+            m = grad_avgs[i]
+            m *= alpha
+            m += (1 - alpha) * g
+            avg = np.sqrt(v - m * m) + eps
+        else:
+            avg = np.sqrt(v) + eps
+        if momentum > 0:
+            buf = momentum_buffers[i]
+            buf *= momentum
+            buf += g / avg
+            p -= lr * buf
+        else:
+            p -= lr * g / avg
+
+
+class RMSprop(Optimizer):
+    """RMSprop (PyTorch `torch.optim.RMSprop` semantics and state dict), with optional
+    momentum and the centered variant (which normalises by an estimate of the variance).
+
+    >>> import autograd as ag
+    >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = RMSprop([w], lr=0.01, alpha=0.0)
+    >>> (w * w).sum().backward(); opt.step(); w
+    tensor([ 0.99, -1.99], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_number("learning rate", group["lr"])
+        check_number("epsilon value", group["eps"])
+        check_number("momentum value", group["momentum"])
+        check_number("weight_decay value", group["weight_decay"])
+        check_number("alpha value", group["alpha"])
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        items = self._params_with_grad(group)
+        for p, _, state in items:
+            if not state:
+                state["step"] = 0
+                state["square_avg"] = np.zeros_like(p.data)
+            if group["momentum"] > 0 and "momentum_buffer" not in state:
+                state["momentum_buffer"] = np.zeros_like(p.data)
+            if group["centered"] and "grad_avg" not in state:
+                state["grad_avg"] = np.zeros_like(p.data)
+            state["step"] += 1
+        rmsprop(
+            [p.data for p, _, _ in items],
+            [g for _, g, _ in items],
+            [s["square_avg"] for _, _, s in items],
+            [s.get("grad_avg") for _, _, s in items],
+            [s.get("momentum_buffer") for _, _, s in items],
+            lr=group["lr"],
+            alpha=group["alpha"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum=group["momentum"],
+            centered=group["centered"],
+        )
+        for p, _, _ in items:
+            bump_version(p)

@@ -1,0 +1,97 @@
+"""Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+
+
+def sgd(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    momentum_buffers: list[np.ndarray | None],
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+) -> None:
+    """One SGD step on ndarrays, in place; `momentum_buffers[i]` is created on first use.
+
+    g = grad + weight_decay * p; b = momentum * b + (1 - dampening) * g (b = g at first);
+    p -= lr * (g + momentum * b if nesterov else b).
+    """
+    for i, (p, grad) in enumerate(zip(params, grads, strict=True)):
+        g = grad + weight_decay * p if weight_decay != 0 else grad
+        if momentum != 0:
+            buf = momentum_buffers[i]
+            if buf is None:
+                buf = np.array(g, dtype=p.dtype, copy=True)
+                momentum_buffers[i] = buf
+            else:
+                buf *= momentum
+                buf += (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        p -= lr * g
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent (PyTorch `torch.optim.SGD` semantics and state dict).
+
+    Full-batch gradient descent, SGD (batch 1) and mini-batch SGD are this optimizer fed
+    gradients of different batch sizes. `weight_decay` adds the L2 term to the gradient.
+
+    >>> import autograd as ag
+    >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> (w * w).sum().backward(); opt.step(); w
+    tensor([ 0.8, -1.6], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_number("learning rate", group["lr"])
+        check_number("momentum value", group["momentum"])
+        check_number("dampening value", group["dampening"])
+        check_number("weight_decay value", group["weight_decay"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        items = self._params_with_grad(group)
+        bufs = [s.get("momentum_buffer") for _, _, s in items]
+        sgd(
+            [p.data for p, _, _ in items],
+            [g for _, g, _ in items],
+            bufs,
+            lr=group["lr"],
+            momentum=group["momentum"],
+            dampening=group["dampening"],
+            weight_decay=group["weight_decay"],
+            nesterov=group["nesterov"],
+        )
+        for (p, _, state), buf in zip(items, bufs, strict=True):
+            if buf is not None:
+                state["momentum_buffer"] = buf
+            bump_version(p)
