@@ -20,7 +20,19 @@ from autograd.creation import (
 from autograd.engine import Node
 from autograd.errors import DTypeError, ShapeError
 from autograd.functional import grad, hessian, jacobian, value_and_grad
-from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from autograd.gradcheck import (
+    GradcheckError,
+    GradcheckReport,
+    GradcheckWarning,
+    GraphCheck,
+    NodeCheck,
+    NondifferentiableWarning,
+    gradcheck,
+    gradcheck_graph,
+    gradcheck_report,
+    gradgradcheck,
+    numerical_grad,
+)
 from autograd.graph import Edge, Graph, OpNode, TensorNode, trace
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from autograd.ops.elementwise import (
