@@ -41,6 +41,12 @@ def numpy_conv_backward(x, w, gy, pad):  # type: ignore[no-untyped-def]
     return gx, gw, gy.sum((0, 2, 3))
 
 
+def _torch_conv2d(*args):  # type: ignore[no-untyped-def]
+    import torch
+
+    return torch.nn.functional.conv2d(*args)
+
+
 def main() -> None:
     """Print forward, backward and forward+backward tables."""
     parser = argparse.ArgumentParser()
@@ -94,13 +100,13 @@ def main() -> None:
 
             def torch_f(tx=tx0, tw=tw, tb=tb, s=s, p=p):  # type: ignore[no-untyped-def]
                 with torch.no_grad():
-                    return torch.nn.functional.conv2d(tx, tw, tb, s, p)
+                    return _torch_conv2d(tx, tw, tb, s, p)
 
             def torch_fb(tx=tx, tw=tw, tb=tb, tgy=tgy, s=s, p=p):  # type: ignore[no-untyped-def]
-                return torch.autograd.grad(torch.nn.functional.conv2d(tx, tw, tb, s, p), (tx, tw, tb), tgy)
+                return torch.autograd.grad(_torch_conv2d(tx, tw, tb, s, p), (tx, tw, tb), tgy)
 
             def torch_fbw(tx=tx0, tw=tw, tb=tb, tgy=tgy, s=s, p=p):  # type: ignore[no-untyped-def]
-                return torch.autograd.grad(torch.nn.functional.conv2d(tx, tw, tb, s, p), (tw, tb), tgy)
+                return torch.autograd.grad(_torch_conv2d(tx, tw, tb, s, p), (tw, tb), tgy)
 
             f_fns["torch"] = torch_f
             fb_fns["torch"] = torch_fb

@@ -1,5 +1,11 @@
-"""Numba CPU kernels on plain ndarrays: matmul, conv2d, pooling (forward and backward)."""
+"""Numba CPU kernels on plain ndarrays: matmul, conv2d, pooling (forward and backward).
 
+Every public function validates shapes and dtypes in Python (ValueError/TypeError naming the
+op and the shapes), makes its inputs C-contiguous, promotes mixed float32/float64 to float64,
+then calls ``@njit(cache=True, fastmath=False)`` code. Nothing here imports tracegrad.
+"""
+
+from ._runtime import clear_workspaces
 from .conv import (
     conv2d_backward_bias,
     conv2d_backward_input,
@@ -7,11 +13,27 @@ from .conv import (
     conv2d_forward,
     conv2d_output_shape,
 )
+from .matmul import linear, matmul
+from .pool import (
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    max_pool2d_backward,
+    max_pool2d_forward,
+    pool2d_output_shape,
+)
 
 __all__ = [
+    "avg_pool2d_backward",
+    "avg_pool2d_forward",
+    "clear_workspaces",
     "conv2d_backward_bias",
     "conv2d_backward_input",
     "conv2d_backward_weight",
     "conv2d_forward",
     "conv2d_output_shape",
+    "linear",
+    "matmul",
+    "max_pool2d_backward",
+    "max_pool2d_forward",
+    "pool2d_output_shape",
 ]

@@ -202,7 +202,8 @@ def as_pair(op: str, name: str, value: int | Sequence[int], minimum: int) -> tup
         try:
             items = tuple(value)  # type: ignore[arg-type]
         except TypeError:
-            raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}") from None
+            msg = f"{op}: {name} must be an int or a pair of ints, got {value!r}"
+            raise TypeError(msg) from None
         if len(items) != 2 or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items
         ):

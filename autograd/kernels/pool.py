@@ -1,0 +1,286 @@
+"""Max and average 2-D pooling (N, C, H, W), forward and backward, parallel over planes.
+
+Max pool: padding acts as -inf; ties go to the first maximum in row-major window order; a NaN
+in a window wins (the output is NaN and its gradient goes to the first NaN). The saved
+``argmax`` holds flat indices ``ih * W + iw`` into each (H, W) input plane, as int64.
+Average pool: with ``count_include_pad=True`` the divisor is KH*KW, else the number of
+in-bounds elements of the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numba import njit, prange
+
+from ._runtime import JIT_OPTIONS, as_float_arrays, as_pair, check_ndim, num_threads, run_parallel
+
+__all__ = [
+    "pool2d_output_shape",
+    "max_pool2d_forward",
+    "max_pool2d_backward",
+    "avg_pool2d_forward",
+    "avg_pool2d_backward",
+]
+
+Pair = int | Sequence[int]
+
+
+@njit(**JIT_OPTIONS)
+def _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw):  # noqa: N803
+    P, H, W = x.shape
+    OH, OW = y.shape[1], y.shape[2]
+    for p in range(t * P // T, (t + 1) * P // T):
+        xp = x[p]
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            for ow in range(OW):
+                w0 = ow * sw - pw
+                best = -np.inf
+                idx = -1
+                for kh in range(KH):
+                    ih = h0 + kh
+                    if ih < 0 or ih >= H:
+                        continue
+                    for kw in range(KW):
+                        iw = w0 + kw
+                        if iw < 0 or iw >= W:
+                            continue
+                        v = xp[ih, iw]
+                        if idx < 0 or v > best or (np.isnan(v) and not np.isnan(best)):
+                            best = v
+                            idx = ih * W + iw
+                y[p, oh, ow] = best
+                am[p, oh, ow] = idx
+
+
+@njit(**JIT_OPTIONS)
+def _max_bwd_part(t, T, gy, am, gx):
+    P = gy.shape[0]
+    OH, OW = gy.shape[1], gy.shape[2]
+    W = gx.shape[2]
+    for p in range(t * P // T, (t + 1) * P // T):
+        gx[p] = 0
+        for oh in range(OH):
+            for ow in range(OW):
+                i = am[p, oh, ow]
+                gx[p, i // W, i % W] += gy[p, oh, ow]
+
+
+@njit(**JIT_OPTIONS)
+def _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+    P, H, W = x.shape
+    OH, OW = y.shape[1], y.shape[2]
+    for p in range(t * P // T, (t + 1) * P // T):
+        xp = x[p]
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            hlo = max(h0, 0)
+            hhi = min(h0 + KH, H)
+            for ow in range(OW):
+                w0 = ow * sw - pw
+                wlo = max(w0, 0)
+                whi = min(w0 + KW, W)
+                acc = 0.0
+                for ih in range(hlo, hhi):
+                    for iw in range(wlo, whi):
+                        acc += xp[ih, iw]
+                n = KH * KW if include_pad else (hhi - hlo) * (whi - wlo)
+                y[p, oh, ow] = acc / n
+
+
+@njit(**JIT_OPTIONS)
+def _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+    P, H, W = gx.shape
+    OH, OW = gy.shape[1], gy.shape[2]
+    for p in range(t * P // T, (t + 1) * P // T):
+        gx[p] = 0
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            hlo = max(h0, 0)
+            hhi = min(h0 + KH, H)
+            for ow in range(OW):
+                w0 = ow * sw - pw
+                wlo = max(w0, 0)
+                whi = min(w0 + KW, W)
+                n = KH * KW if include_pad else (hhi - hlo) * (whi - wlo)
+                g = gy[p, oh, ow] / n
+                for ih in range(hlo, hhi):
+                    for iw in range(wlo, whi):
+                        gx[p, ih, iw] += g
+
+
+# Parallel runners and serial twins (see _runtime.run_parallel).
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _max_fwd_par(T, x, y, am, KH, KW, sh, sw, ph, pw):  # noqa: N803
+    for t in prange(T):
+        _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw)
+
+
+@njit(**JIT_OPTIONS)
+def _max_fwd_ser(T, x, y, am, KH, KW, sh, sw, ph, pw):  # noqa: N803
+    for t in range(T):
+        _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _max_bwd_par(T, gy, am, gx):  # noqa: N803
+    for t in prange(T):
+        _max_bwd_part(t, T, gy, am, gx)
+
+
+@njit(**JIT_OPTIONS)
+def _max_bwd_ser(T, gy, am, gx):  # noqa: N803
+    for t in range(T):
+        _max_bwd_part(t, T, gy, am, gx)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _avg_fwd_par(T, x, y, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+    for t in prange(T):
+        _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad)
+
+
+@njit(**JIT_OPTIONS)
+def _avg_fwd_ser(T, x, y, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+    for t in range(T):
+        _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _avg_bwd_par(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+    for t in prange(T):
+        _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad)
+
+
+@njit(**JIT_OPTIONS)
+def _avg_bwd_ser(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+    for t in range(T):
+        _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad)
+
+
+# --------------------------------------------------------------------------------------------
+# Python wrappers
+# --------------------------------------------------------------------------------------------
+
+
+def pool2d_output_shape(
+    x_shape: Sequence[int], kernel: Pair, stride: Pair | None = None, padding: Pair = 0,
+    op: str = "pool2d",
+) -> tuple[int, int, int, int]:
+    """Output shape (N, C, OH, OW) of a 2-D pooling; stride defaults to the kernel size."""
+    kh, kw = as_pair(op, "kernel_size", kernel, 1)
+    sh, sw = as_pair(op, "stride", kernel if stride is None else stride, 1)
+    ph, pw = as_pair(op, "padding", padding, 0)
+    if len(x_shape) != 4:
+        raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {tuple(x_shape)}")
+    if 2 * ph > kh or 2 * pw > kw:
+        raise ValueError(f"{op}: padding {(ph, pw)} must be at most half the kernel size "
+                         f"{(kh, kw)}")
+    N, C, H, W = (int(v) for v in x_shape)
+    OH = (H + 2 * ph - kh) // sh + 1
+    OW = (W + 2 * pw - kw) // sw + 1
+    if OH < 1 or OW < 1:
+        raise ValueError(f"{op}: kernel {(kh, kw)} is larger than the padded input "
+                         f"{(H + 2 * ph, W + 2 * pw)} (input {tuple(x_shape)})")
+    return N, C, OH, OW
+
+
+def _params(op: str, kernel: Pair, stride: Pair | None, padding: Pair):  # type: ignore[no-untyped-def]
+    kh, kw = as_pair(op, "kernel_size", kernel, 1)
+    sh, sw = as_pair(op, "stride", kernel if stride is None else stride, 1)
+    ph, pw = as_pair(op, "padding", padding, 0)
+    return kh, kw, sh, sw, ph, pw
+
+
+def _threads(planes: int) -> int:
+    return max(1, min(num_threads(), planes))
+
+
+def max_pool2d_forward(
+    x: np.ndarray, kernel: Pair, stride: Pair | None = None, padding: Pair = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Max pooling; returns (y, argmax) with argmax the int64 flat index in each input plane."""
+    op = "max_pool2d"
+    (x,) = as_float_arrays(op, ("input",), x)
+    check_ndim(op, "input", x, 4)
+    N, C, OH, OW = pool2d_output_shape(x.shape, kernel, stride, padding, op)
+    kh, kw, sh, sw, ph, pw = _params(op, kernel, stride, padding)
+    y = np.empty((N, C, OH, OW), dtype=x.dtype)
+    am = np.empty((N, C, OH, OW), dtype=np.int64)
+    if y.size:
+        P = N * C
+        H, W = x.shape[2], x.shape[3]
+        run_parallel(_max_fwd_par, _max_fwd_ser, _threads(P), x.reshape(P, H, W),
+                     y.reshape(P, OH, OW), am.reshape(P, OH, OW), kh, kw, sh, sw, ph, pw)
+    return y, am
+
+
+def max_pool2d_backward(gy: np.ndarray, argmax: np.ndarray, x_shape: Sequence[int]) -> np.ndarray:
+    """Gradient of max pooling: route each gy element to its saved argmax position."""
+    op = "max_pool2d_backward"
+    (gy,) = as_float_arrays(op, ("grad_output",), gy)
+    x_shape = tuple(int(v) for v in x_shape)
+    if len(x_shape) != 4:
+        raise ValueError(f"{op}: input shape must be 4-D, got {x_shape}")
+    argmax = np.asarray(argmax)
+    if argmax.dtype.kind not in "iu":
+        raise TypeError(f"{op}: argmax must be an integer array, got {argmax.dtype}")
+    if gy.ndim != 4 or argmax.shape != gy.shape or gy.shape[:2] != x_shape[:2]:
+        raise ValueError(f"{op}: grad_output {gy.shape} and argmax {argmax.shape} must match "
+                         f"and agree with input {x_shape} in (N, C)")
+    N, C, H, W = x_shape
+    argmax = np.ascontiguousarray(argmax, dtype=np.int64)
+    if argmax.size and (argmax.min() < 0 or argmax.max() >= H * W):
+        raise ValueError(f"{op}: argmax holds indices outside the {H}x{W} input plane")
+    gx = np.empty(x_shape, dtype=gy.dtype)
+    if gx.size:
+        P = N * C
+        OH, OW = gy.shape[2], gy.shape[3]
+        run_parallel(_max_bwd_par, _max_bwd_ser, _threads(P), gy.reshape(P, OH, OW),
+                     argmax.reshape(P, OH, OW), gx.reshape(P, H, W))
+    return gx
+
+
+def avg_pool2d_forward(
+    x: np.ndarray, kernel: Pair, stride: Pair | None = None, padding: Pair = 0,
+    count_include_pad: bool = True,
+) -> np.ndarray:
+    """Average pooling (zero padding counted in the divisor when ``count_include_pad``)."""
+    op = "avg_pool2d"
+    (x,) = as_float_arrays(op, ("input",), x)
+    check_ndim(op, "input", x, 4)
+    N, C, OH, OW = pool2d_output_shape(x.shape, kernel, stride, padding, op)
+    kh, kw, sh, sw, ph, pw = _params(op, kernel, stride, padding)
+    y = np.empty((N, C, OH, OW), dtype=x.dtype)
+    if y.size:
+        P = N * C
+        H, W = x.shape[2], x.shape[3]
+        run_parallel(_avg_fwd_par, _avg_fwd_ser, _threads(P), x.reshape(P, H, W),
+                     y.reshape(P, OH, OW), kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+    return y
+
+
+def avg_pool2d_backward(
+    gy: np.ndarray, x_shape: Sequence[int], kernel: Pair, stride: Pair | None = None,
+    padding: Pair = 0, count_include_pad: bool = True,
+) -> np.ndarray:
+    """Gradient of average pooling w.r.t. its input."""
+    op = "avg_pool2d_backward"
+    (gy,) = as_float_arrays(op, ("grad_output",), gy)
+    x_shape = tuple(int(v) for v in x_shape)
+    expected = pool2d_output_shape(x_shape, kernel, stride, padding, op)
+    if gy.shape != expected:
+        raise ValueError(f"{op}: grad_output has shape {gy.shape}, expected {expected}")
+    kh, kw, sh, sw, ph, pw = _params(op, kernel, stride, padding)
+    gx = np.empty(x_shape, dtype=gy.dtype)
+    if gx.size:
+        N, C, H, W = x_shape
+        P = N * C
+        OH, OW = gy.shape[2], gy.shape[3]
+        run_parallel(_avg_bwd_par, _avg_bwd_ser, _threads(P), gy.reshape(P, OH, OW),
+                     gx.reshape(P, H, W), kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+    return gx
