@@ -114,9 +114,11 @@ def prepare(
     eps: float,
     keep_dtype: bool = False,
     labels: Sequence[str] | None = None,
+    hold_constant: bool = True,
 ) -> Prepared:
     """Flatten `inputs`, copy floating leaves (to float64 unless `keep_dtype`), and check them.
 
+    With `hold_constant`, Tensors with requires_grad=False are not differentiated.
     Raises ValueError for a leaf with a stride-0 dimension (e.g. from `np.broadcast_to`) and
     when nothing is differentiable; warns when `keep_dtype` leaves float32 with a tiny eps.
     """
@@ -145,7 +147,7 @@ def prepare(
         dtype = arr.dtype if keep_dtype else np.float64
         leaves.append(np.array(arr, dtype=dtype, copy=True, order="C"))
         kinds.append(kind)
-        if not (isinstance(leaf, Tensor) and not leaf.requires_grad):
+        if not (hold_constant and isinstance(leaf, Tensor) and not leaf.requires_grad):
             checked.append(k)
             note = precision_note(dtype, eps, names[k])
             if note:

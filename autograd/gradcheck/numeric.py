@@ -60,7 +60,7 @@ def numerical_grad(f: Callable[..., Any], *args: Any, eps: float = 1e-6) -> Any:
     >>> numerical_grad(lambda x: (x * x).sum(), np.array([1.0, 2.0]))  # doctest: +SKIP
     array([2., 4.])
     """
-    prep = prepare(args, eps=eps)
+    prep = prepare(args, eps=eps, hold_constant=False)
 
     def evaluate() -> np.ndarray:
         call, _ = prep.call_args(grad=False, mirror=True)

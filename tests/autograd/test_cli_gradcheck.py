@@ -1,0 +1,112 @@
+"""`python -m autograd.cli_gradcheck file.py:function --shape ...` from a fresh interpreter."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograd import cli_gradcheck
+
+ROOT = Path(__file__).resolve().parents[2]
+
+USER_FILE = textwrap.dedent(
+    """
+    import numpy as np
+    import autograd as ag
+    from autograd.registry import Primitive
+
+    def model(x, w):
+        return ag.tanh(x @ w).sum(axis=0)
+
+    _bad = Primitive("_test_cli_bad_sin", np.sin)
+    _bad.defvjp(lambda g, ans, x: g * 1.01 * ag.cos(x))
+
+    def wrong(x):
+        return (_bad(x) * 2.0).sum()
+
+    SAMPLE = np.random.default_rng(0).standard_normal(4)  # what the CLI draws for --seed 0
+
+    def kink(x):
+        return ag.abs(x - SAMPLE)
+
+    not_callable = 3
+    """
+)
+
+
+@pytest.fixture
+def user_file(tmp_path: Path) -> Path:
+    path = tmp_path / "user_model.py"
+    path.write_text(USER_FILE)
+    return path
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "autograd.cli_gradcheck", *args],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+    )
+
+
+def test_passing_function_prints_a_table_and_exits_0(user_file):
+    res = _cli(f"{user_file}:model", "--shape", "3,4", "--shape", "4,2", "--gradgrad")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert any(line.split()[:2] == ["input", "shape"] for line in lines)
+    assert any(line.startswith("input 0  (3, 4)") and line.endswith("pass") for line in lines)
+    assert any(line.startswith("input 1  (4, 2)") and line.endswith("pass") for line in lines)
+    assert "grad_output" in res.stdout and res.stdout.count("PASS") == 2
+
+
+def test_failing_function_exits_1_and_names_the_op(user_file):
+    res = _cli(f"{user_file}:wrong", "--shape", "5", "--seed", "3")
+    assert res.returncode == 1, res.stderr
+    assert "FAIL" in res.stdout
+    assert "Jacobian mismatch for input 0" in res.stdout
+    assert "_test_cli_bad_sin" in res.stdout  # the per-op pass pins the culprit
+    res_fast = _cli(f"{user_file}:wrong", "--shape", "5", "--fast")
+    assert res_fast.returncode == 1
+
+
+def test_kink_passes_with_a_note(user_file):
+    res = _cli(f"{user_file}:kink", "--shape", "4")
+    assert res.returncode == 0, res.stderr
+    assert "pass (kink)" in res.stdout and "not differentiable" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "shape", "needle"),
+    [
+        ("missing.py:model", "3", "no such file"),
+        ("{file}:nope", "3", "has no function 'nope'"),
+        ("{file}:not_callable", "3", "not a function"),
+        ("{file}", "3", "expected path/to/file.py:function"),
+        ("{file}:model", "3,x", "bad --shape"),
+        ("{file}:model", "3", "failed: "),  # f(x) with one input: a clear one-line error
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(user_file, target, shape, needle):
+    res = _cli(target.format(file=user_file), "--shape", shape)
+    assert res.returncode == 2
+    assert needle in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.stderr
+
+
+def test_add_parser_wires_into_a_parent_cli(user_file, capsys):
+    parser = argparse.ArgumentParser(prog="tracegrad")
+    sub = parser.add_subparsers(dest="command")
+    cli_gradcheck.add_parser(sub)
+    args = parser.parse_args(["gradcheck", f"{user_file}:model", "--shape", "2,3",
+                              "--shape", "3,2"])
+    assert args.func is cli_gradcheck.run
+    assert args.func(args) == 0
+    assert "PASS" in capsys.readouterr().out
+    assert cli_gradcheck.parse_shape("") == () and cli_gradcheck.parse_shape("(2, 3)") == (2, 3)
