@@ -1,0 +1,34 @@
+"""Pictures of the computation graph: forward, backward (gradient flow) or both side by side.
+
+>>> import autograd as ag, numpy as np, viz
+>>> g = ag.trace(lambda x, w: ag.tanh(x @ w).sum(), np.ones((2, 3)), np.ones((3, 4)))
+>>> dot = viz.draw(g, mode="both")            # a graphviz.Digraph
+>>> path = viz.render(g, "/tmp/graph.dot")    # .svg/.png/.pdf need the `dot` program
+
+`backward_steps` writes a step-through of the backward pass; `viz.plots` has the training
+pictures (matplotlib).
+"""
+
+from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, render
+from viz.render import GraphvizNotFound
+from viz.steps import backward_steps
+from viz.style import HEAT_RANGE
+
+__all__ = [
+    "HEAT_RANGE",
+    "MAX_NODES",
+    "GraphTooLarge",
+    "GraphvizNotFound",
+    "as_graph",
+    "backward_steps",
+    "draw",
+    "render",
+]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - lazy submodule
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module("viz.plots")
+    raise AttributeError(f"module 'viz' has no attribute {name!r}")

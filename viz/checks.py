@@ -1,0 +1,65 @@
+"""Per-node gradient check results -> lines on the op nodes that fail.
+
+The results come from `ag.gradcheck_graph(f, inputs)` (a `GraphCheck`: `.graph` and
+`.nodes`, op id -> `NodeCheck`); viz only reads them (duck-typed, so any object with the same
+fields works).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograd.graph import Graph
+from viz.labels import fmt
+
+NEEDS_RESULTS = (
+    "check=True needs the per-node check results: draw the result of "
+    "ag.gradcheck_graph(f, inputs) (viz.draw(ag.gradcheck_graph(f, inputs), check=True)) "
+    "or pass it as check="
+)
+
+
+def check_results(target: Any, check: Any) -> Any | None:
+    """The GraphCheck to paint: `check` itself, the target when it is one, or None."""
+    if check is None or check is False:
+        return target if check is None and _is_graph_check(target) else None
+    if check is True:
+        if _is_graph_check(target):
+            return target
+        raise ValueError(NEEDS_RESULTS)
+    if _is_graph_check(check):
+        return check
+    raise TypeError(f"check must be a bool or an ag.gradcheck_graph result; got {check!r}")
+
+
+def _is_graph_check(obj: Any) -> bool:
+    return isinstance(getattr(obj, "graph", None), Graph) and isinstance(
+        getattr(obj, "nodes", None), dict
+    )
+
+
+def _input_line(report: Any) -> str:
+    where = f" at {list(report.index)}" if report.index is not None else ""
+    label = str(report.label).rpartition(" ")[2] if report.label else "?"
+    if report.analytic is None or report.numerical is None:
+        return f"input {label}: {report.message or report.status}"
+    return (
+        f"input {label}{where}: analytic {fmt(report.analytic)} vs numeric "
+        f"{fmt(report.numerical)} (abs err {fmt(report.abs_err)})"
+    )
+
+
+def check_marks(g: Graph, results: Any | None) -> dict[str, list[str]]:
+    """Op id -> lines to print on each op whose local VJP disagrees with finite differences."""
+    if results is None:
+        return {}
+    if results.graph is not g:
+        raise ValueError("the check results belong to a different graph than the one drawn")
+    marks: dict[str, list[str]] = {}
+    for oid, node in results.nodes.items():
+        if node.status != "fail":
+            continue
+        lines = [_input_line(r) for r in node.inputs if not r.passed]
+        lines.extend(node.problems)
+        marks[oid] = lines or [node.message]
+    return marks
