@@ -1,0 +1,99 @@
+"""`tracegrad graph`: draw the forward/backward graph of a user's function (`file.py:fn`)
+or of a named model's loss, as SVG, PNG, PDF or DOT (by the output's suffix)."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+from autograd.cli_gradcheck import load_function, parse_shape
+from nn.cli import CLIError
+from nn.cli_common import MODELS, build_model, seed_everything, shape_input
+from nn.functional import cross_entropy
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `graph` and its options."""
+    p = subparsers.add_parser(
+        "graph",
+        help="draw the forward/backward graph of file.py:fn or of a model",
+        description="Trace TARGET once and render its graph. TARGET is `path/to/file.py:fn` "
+        "(fn is called with random float arrays of the --shape given for each of its "
+        "parameters) or a model name (" + ", ".join(MODELS) + "), drawn with its "
+        "cross-entropy loss on a random batch.",
+        epilog="example: tracegrad graph mymodel.py:loss --shape 4,3 --shape 3 -o loss.svg",
+    )
+    p.add_argument("target", help="file.py:function or a model name")
+    p.add_argument("-o", "--output", default=None,
+                   help="output file; .svg .png .pdf or .dot (default: <name>_graph.svg)")
+    p.add_argument("--shape", action="append", default=[], metavar="D1,D2,...",
+                   help="shape of the next positional argument of fn (repeat per argument; "
+                   "'' for a scalar)")
+    p.add_argument("--mode", choices=("both", "forward", "backward"), default="both",
+                   help="which pass to draw (default: %(default)s)")
+    p.add_argument("--batch", type=int, default=2, help="batch size for a model (default: 2)")
+    p.add_argument("--dataset", choices=("mnist", "spiral"), default="mnist",
+                   help="input shape for a model: 1x28x28 images or 2-D points")
+    p.add_argument("--seed", type=int, default=0, help="seed for the random inputs")
+    return p
+
+
+def _required_arity(fn: Callable[..., Any]) -> int:
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = inspect.signature(fn).parameters.values()
+    return sum(1 for p in params if p.kind in kinds and p.default is inspect.Parameter.empty)
+
+
+def function_graph(spec: str, shapes: list[str], seed: int) -> tuple[ag.Graph, str]:
+    """Trace `file.py:fn` on standard-normal inputs of the given shapes."""
+    fn = load_function(spec)
+    arity = _required_arity(fn)
+    if len(shapes) != arity:
+        raise CLIError(f"{spec} takes {arity} positional argument(s); give one --shape for "
+                       f"each (got {len(shapes)})")
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal(parse_shape(s)).astype(np.float32) for s in shapes]
+    return ag.trace(fn, *args), spec.rpartition(":")[2]
+
+
+def model_graph(name: str, dataset: str, batch: int, seed: int) -> tuple[ag.Graph, str]:
+    """Trace a model's cross-entropy loss on a random batch."""
+    if batch < 1:
+        raise CLIError(f"--batch must be positive, got {batch}")
+    seed_everything(seed)
+    model = build_model(name, dataset)
+    rng = np.random.default_rng(seed)
+    if dataset == "spiral":
+        x, n_classes = rng.standard_normal((batch, 2)).astype(np.float32), 3
+    else:
+        x = shape_input(name, rng.random((batch, 1, 28, 28), dtype=np.float32))
+        n_classes = 10
+    t = Tensor(rng.integers(0, n_classes, batch))
+    return ag.trace(lambda a: cross_entropy(model(a), t), x), name
+
+
+def run(args: argparse.Namespace) -> int:
+    """Trace the target, render it, print a one-line summary and the path."""
+    import viz
+
+    if args.target in MODELS:
+        graph, stem = model_graph(args.target, args.dataset, args.batch, args.seed)
+    else:
+        graph, stem = function_graph(args.target, args.shape, args.seed)
+    out = Path(args.output) if args.output else Path(f"{stem}_graph.svg")
+    if out.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
+        raise CLIError(f"unsupported output {out.name!r}: use .svg, .png, .pdf or .dot")
+    if out.parent != Path():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    path = viz.render(graph, out, mode=args.mode)
+    backward = "with" if graph.has_backward else "without"
+    print(f"{len(graph.ops)} ops, {len(graph.tensors)} tensors, {backward} the backward pass")
+    print(f"graph: {path}")
+    return 0

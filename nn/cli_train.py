@@ -1,0 +1,129 @@
+"""`tracegrad train`: train a named model on MNIST or the spiral set, checkpointing each
+epoch to `--out`, and resume from a checkpoint with `--resume`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from nn.cli import CLIError
+from nn.cli_common import (
+    DATASETS,
+    MODELS,
+    OPTIMIZERS,
+    accuracy,
+    build_model,
+    ensure_dir,
+    load_arrays,
+    make_optimizer,
+    seed_everything,
+    shape_input,
+    train_epoch,
+)
+from nn.serialization import CheckpointError, load, save
+
+FORMAT = "tracegrad-train"
+# options that must match between a checkpoint and the run resuming it
+_FIXED = ("model", "dataset", "optimizer", "width")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `train` and its options."""
+    p = subparsers.add_parser(
+        "train",
+        help="train mlp/lenet5/alexnet/vgg on MNIST or spiral, with checkpoints",
+        description="Train a model with mini-batch cross-entropy, print train/test accuracy "
+        "per epoch and save a checkpoint to --out after each epoch. --epochs is the total: "
+        "a run resumed from a checkpoint saved after epoch 3 with --epochs 5 trains 2 more.",
+    )
+    p.add_argument("--model", choices=MODELS, default="mlp", help="default: %(default)s")
+    p.add_argument("--dataset", choices=DATASETS, default="mnist", help="default: %(default)s")
+    p.add_argument("--data-dir", default=None,
+                   help="folder with the MNIST IDX files (default: $TRACEGRAD_DATA or "
+                   "~/.cache/tracegrad/mnist)")
+    p.add_argument("--download", action="store_true", help="download MNIST if missing")
+    p.add_argument("--epochs", type=int, default=5, help="total epochs (default: %(default)s)")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam",
+                   help="default: %(default)s")
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default: per optimizer, "
+                   + ", ".join(f"{k} {v[2]:g}" for k, v in OPTIMIZERS.items()) + ")")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="default: %(default)s")
+    p.add_argument("--batch-size", type=int, default=64, help="default: %(default)s")
+    p.add_argument("--width", type=float, default=0.25,
+                   help="channel multiplier of alexnet/vgg (default: %(default)s)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="train on the first N training samples only")
+    p.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    p.add_argument("--out", default="checkpoints",
+                   help="checkpoint folder: <out>/<model>_<dataset>.npz (default: %(default)s)")
+    p.add_argument("--resume", default=None, metavar="CHECKPOINT",
+                   help="continue from a checkpoint written by this command")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    return p
+
+
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    return {"model": args.model, "dataset": args.dataset, "optimizer": args.optimizer,
+            "width": float(args.width)}
+
+
+def _read_checkpoint(path: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Load and validate a `train` checkpoint against this run's options."""
+    ckpt = load(path)  # FileNotFoundError / CheckpointError are reported by main
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a checkpoint written by `tracegrad train`")
+    saved = ckpt.get("config", {})
+    for key in _FIXED:
+        if saved.get(key) != config[key]:
+            raise CLIError(
+                f"checkpoint {path} was trained with --{key} {saved.get(key)}, "
+                f"not {config[key]}; pass the same option to resume"
+            )
+    return ckpt
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train (or resume), checkpoint after each epoch, print the accuracies."""
+    from tqdm.auto import tqdm
+
+    for name in ("epochs", "batch_size"):
+        if getattr(args, name) < 1:
+            raise CLIError(f"--{name.replace('_', '-')} must be positive")
+    config = _config(args)
+    ckpt = _read_checkpoint(args.resume, config) if args.resume else None
+    (x, t), (x_test, t_test) = load_arrays(args.dataset, args.data_dir, args.download,
+                                           args.limit, args.seed)
+    x, x_test = shape_input(args.model, x), shape_input(args.model, x_test)
+    rng = seed_everything(args.seed)
+    model = build_model(args.model, args.dataset, args.width)
+    opt = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
+    start = 0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model_state"])
+        opt.load_state_dict(ckpt["optimizer_state"])
+        start = int(ckpt["epoch"])
+        print(f"resumed from {args.resume} (after epoch {start})")
+    path = ensure_dir(args.out) / f"{args.model}_{args.dataset}.npz"
+    n_params = sum(p.size for p in model.parameters())
+    print(f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(x):,} training, "
+          f"{len(x_test):,} test samples; {args.optimizer} lr {opt.param_groups[0]['lr']:g}")
+    if start >= args.epochs:
+        print(f"the checkpoint already has {start} epochs (--epochs {args.epochs}); nothing "
+              f"to train. test accuracy {accuracy(model, x_test, t_test):.2%}")
+        return 0
+    steps = -(-len(x) // args.batch_size)
+    for _ in range(start):  # replay finished epochs' shuffles: same batch order as one run
+        rng.permutation(len(x))
+    for epoch in range(start, args.epochs):
+        with tqdm(total=steps, desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch",
+                  disable=args.no_progress, leave=False) as bar:
+            loss, train_acc = train_epoch(model, opt, x, t, args.batch_size, rng, bar)
+        test_acc = accuracy(model, x_test, t_test)
+        save({"format": FORMAT, "config": config, "epoch": epoch + 1,
+              "model_state": model.state_dict(), "optimizer_state": opt.state_dict(),
+              "test_acc": test_acc}, path)
+        print(f"epoch {epoch + 1}/{args.epochs}  loss {loss:.4f}  train acc {train_acc:.2%}  "
+              f"test acc {test_acc:.2%}  -> {Path(path)}")
+    return 0

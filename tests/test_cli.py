@@ -1,0 +1,145 @@
+"""The `tracegrad` console script, run as `python -m nn.cli` in subprocesses: every --help,
+the demo's outputs, train + resume, graph, bench, and one-line errors with exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MNIST = ROOT.parent / "shared" / "data" / "mnist"
+COMMANDS = ["demo", "train", "gradcheck", "graph", "bench"]
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TQDM_DISABLE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "nn.cli", *args], capture_output=True, text=True, cwd=cwd or ROOT,
+        env=env, timeout=300,
+    )
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error:" in lines[0]
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_top_level_help_lists_every_subcommand() -> None:
+    proc = cli("--help")
+    assert proc.returncode == 0
+    for name in COMMANDS:
+        assert name in proc.stdout
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_subcommand_help(name: str) -> None:
+    proc = cli(name, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"usage: tracegrad {name}")
+
+
+def test_no_subcommand_prints_help_and_fails() -> None:
+    proc = cli()
+    assert proc.returncode == 2 and "COMMAND" in proc.stdout
+
+
+def test_train_spiral_then_resume(tmp_path: Path) -> None:
+    common = ["train", "--dataset", "spiral", "--out", str(tmp_path), "--no-progress"]
+    first = cli(*common, "--epochs", "2")
+    assert first.returncode == 0, first.stderr
+    ckpt = tmp_path / "mlp_spiral.npz"
+    assert ckpt.is_file() and "epoch 2/2" in first.stdout
+    second = cli(*common, "--epochs", "3", "--resume", str(ckpt))
+    assert second.returncode == 0, second.stderr
+    assert "after epoch 2" in second.stdout and "epoch 3/3" in second.stdout
+    assert "epoch 1/3" not in second.stdout
+    done = cli(*common, "--epochs", "3", "--resume", str(ckpt))
+    assert "nothing to train" in done.stdout
+
+
+def test_train_mnist_subset(tmp_path: Path) -> None:
+    if not (MNIST / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip("MNIST files not available")
+    proc = cli("train", "--data-dir", str(MNIST), "--limit", "500", "--epochs", "1",
+               "--out", str(tmp_path), "--no-progress", "--optimizer", "momentum")
+    assert proc.returncode == 0, proc.stderr
+    assert "500 training, 10,000 test samples" in proc.stdout
+    assert (tmp_path / "mlp_mnist.npz").is_file()
+
+
+def test_train_missing_data_is_one_line(tmp_path: Path) -> None:
+    proc = cli("train", "--data-dir", str(tmp_path / "nowhere"))
+    one_line_error(proc, 1, "MNIST files not found", "--data-dir", "--download")
+
+
+def test_bad_option_is_one_line() -> None:
+    one_line_error(cli("train", "--model", "resnet"), 2, "invalid choice")
+    one_line_error(cli("train", "--epochs", "many"), 2, "invalid int value")
+
+
+def test_unreadable_checkpoint_is_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not a zip archive at all")
+    one_line_error(cli("train", "--dataset", "spiral", "--resume", str(junk)), 1, "junk.npz")
+    one_line_error(cli("train", "--dataset", "spiral", "--resume", str(tmp_path / "gone.npz")),
+                   1, "gone.npz")
+
+
+def test_resume_with_other_model_is_refused(tmp_path: Path) -> None:
+    proc = cli("train", "--dataset", "spiral", "--epochs", "1", "--out", str(tmp_path),
+               "--no-progress", "--optimizer", "sgd")
+    assert proc.returncode == 0, proc.stderr
+    again = cli("train", "--dataset", "spiral", "--resume", str(tmp_path / "mlp_spiral.npz"))
+    one_line_error(again, 1, "--optimizer sgd")
+
+
+def test_lenet_on_spiral_is_refused() -> None:
+    one_line_error(cli("train", "--model", "lenet5", "--dataset", "spiral"), 1, "image input")
+
+
+def test_graph_of_a_user_function(tmp_path: Path) -> None:
+    src = tmp_path / "userfn.py"
+    src.write_text("import autograd as ag\n\ndef loss(x, w):\n    return ag.tanh(x @ w).sum()\n")
+    out = tmp_path / "g" / "loss.dot"
+    proc = cli("graph", f"{src}:loss", "--shape", "2,3", "--shape", "3,4", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "with the backward pass" in proc.stdout and out.read_text().startswith("digraph")
+    one_line_error(cli("graph", f"{src}:loss", "--shape", "2,3"), 1, "takes 2 positional")
+    one_line_error(cli("graph", f"{src}:nope"), 2, "no function 'nope'")
+    one_line_error(cli("graph", "nosuchfile.py:f"), 2, "no such file")
+
+
+def test_graph_of_a_model(tmp_path: Path) -> None:
+    out = tmp_path / "mlp.svg"
+    proc = cli("graph", "mlp", "--dataset", "spiral", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "<svg" in out.read_text()
+
+
+def test_gradcheck_subcommand_is_wired(tmp_path: Path) -> None:
+    src = tmp_path / "f.py"
+    src.write_text("def f(x):\n    return (x.tanh() * x).sum()\n")
+    proc = cli("gradcheck", f"{src}:f", "--shape", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "PASS" in proc.stdout
+
+
+def test_bench_quick_runs() -> None:
+    proc = cli("bench", "--quick", "--only", "scalar_chain", "--only", "mlp_step")
+    assert proc.returncode == 0, proc.stderr
+    assert "scalar chain" in proc.stdout and " ms" in proc.stdout
+
+
+def test_main_returns_exit_codes_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.cli import main
+
+    assert main(["train", "--batch-size", "0", "--dataset", "spiral"]) == 1
+    assert capsys.readouterr().err.startswith("tracegrad: error: --batch-size must be positive")
