@@ -19,6 +19,8 @@ def perturbed_outputs(evaluate: Evaluate, x: np.ndarray, eps: float) -> tuple[np
 
     `x` is modified in place and restored exactly; `evaluate` reads it.
     """
+    if x.size == 0:
+        return np.zeros((0, 0)), np.zeros((0, 0))
     flat = x.reshape(-1)
     if not np.shares_memory(flat, x):
         raise ValueError("perturbed_outputs needs a contiguous array it can modify in place")
@@ -31,8 +33,6 @@ def perturbed_outputs(evaluate: Evaluate, x: np.ndarray, eps: float) -> tuple[np
         flat[j] = old - eps
         minus.append(evaluate())
         flat[j] = old
-    if not plus:
-        return np.zeros((0, 0)), np.zeros((0, 0))
     return np.stack(plus), np.stack(minus)
 
 
