@@ -47,16 +47,21 @@ def adam(
         m *= beta1
         m += (1 - beta1) * g
         v *= beta2
-        v += (1 - beta2) * g * g
+        v += (1 - beta2) * np.square(g)
         bias_correction1 = 1 - beta1**step
         bias_correction2_sqrt = math.sqrt(1 - beta2**step)
         if amsgrad:
             v_max = max_exp_avg_sqs[i]
             np.maximum(v_max, v, out=v_max)
-            denom = np.sqrt(v_max) / bias_correction2_sqrt + eps
+            denom = np.sqrt(v_max)
         else:
-            denom = np.sqrt(v) / bias_correction2_sqrt + eps
-        p -= (lr / bias_correction1) * m / denom
+            denom = np.sqrt(v)
+        # NOTE: one scratch array: denom -> sqrt(v)/sqrt(bc2) + eps -> the update itself
+        denom /= bias_correction2_sqrt
+        denom += eps
+        update = np.divide(m, denom, out=denom)
+        update *= lr / bias_correction1
+        p -= update
 
 
 def _check_adam(group: dict[str, Any]) -> None:
