@@ -148,7 +148,7 @@ class _Builder:
         rows.append(L.row(html(prefix + summary, 120), 9))
         for tid in grp.params:
             tn = g.tensors[tid]
-            name = html(L.tensor_title(tn) or tid, 60)
+            name = html(grp.param_names.get(tid) or L.tensor_title(tn) or tid, 60)
             norm = L.fmt(tn.grad["norm"]) if tn.grad else "none"
             if backward:
                 rows.append(L.row(f"∂L/∂{name} ‖g‖ = {norm}", 9))
@@ -308,11 +308,11 @@ class _Builder:
 
     # ----- output -----
 
-    def align(self) -> list[list[str]]:
+    def align(self) -> list[tuple[str, str]]:
         """Pairs (forward node, its gradient node) to pin to one rank in 'both' mode."""
         fwd = {n for items in (v for (side, _), v in self.nodes.items() if side == "f")
                for n, _ in items}
-        return [[self.nid("f", u), self.nid("b", u)] for u in [*self.p.tensors, *self.p.ops]
+        return [(self.nid("f", u), self.nid("b", u)) for u in [*self.p.tensors, *self.p.ops]
                 if self.nid("f", u) in fwd and self._in_backward(u)]
 
     def digraph(self, sides: list[str], legend: bool) -> graphviz.Digraph:
@@ -334,18 +334,15 @@ class _Builder:
             if len(sides) == 1:
                 self._emit(dot, side, None, tree)
                 continue
-            with dot.subgraph(name=f"cluster_{side}") as c:
-                c.attr(label=f"<<B>{titles[side]}</B>>", style="rounded", color="#90a4ae",
-                       fontsize="13")
-                self._emit(c, side, None, tree)
+            c = graphviz.Digraph(name=f"cluster_{side}")
+            c.attr(label=f"<<B>{titles[side]}</B>>", style="rounded", color="#90a4ae",
+                   fontsize="13")
+            self._emit(c, side, None, tree)
+            dot.subgraph(c)
         for src, dst, attrs in self.edges:
             dot.edge(src, dst, **attrs)
-        if len(sides) == 2:
-            for pair in self.align():
-                with dot.subgraph() as r:
-                    r.attr(rank="same")
-                    for n in pair:
-                        r.node(n)
+        if len(sides) == 2:  # ids are viz's own (`fn3`), so plain text is safe here
+            dot.body.extend(f"\t{{rank=same; {a}; {b}}}\n" for a, b in self.align())
         if legend:
             dot.node("legend", label=S.heat_legend_label(self.o.heat_range), shape="plaintext")
         return dot
@@ -357,10 +354,13 @@ class _Builder:
         for child in sorted(tree.get(path, ())):
             if not any(k[0] == side and _under(k[1], child) for k in self.nodes):
                 continue
-            with dot.subgraph(name=f"cluster_{side}_{self.nid('m', child)}") as c:
-                c.attr(label=f"<<B>{html(child, 80)}</B>>", style="rounded,dashed",
-                       color="#7986cb", fontcolor="#283593", fontsize="11", labeljust="l")
-                self._emit(c, side, child, tree)
+            # NOTE: a standalone Digraph, not `with dot.subgraph(name=...)`, which copies the
+            # parent's whole body on entry (quadratic on large graphs)
+            c = graphviz.Digraph(name=f"cluster_{side}_{self.nid('m', child)}")
+            c.attr(label=f"<<B>{html(child, 80)}</B>>", style="rounded,dashed",
+                   color="#7986cb", fontcolor="#283593", fontsize="11", labeljust="l")
+            self._emit(c, side, child, tree)
+            dot.subgraph(c)
 
 
 def _under(path: str | None, prefix: str) -> bool:

@@ -139,7 +139,9 @@ def tensor_title(tn: TensorNode) -> str:
     """The name shown for a data node: its name, or its role for unnamed inputs/outputs."""
     if tn.name:
         return tn.name
-    return {"output": "output", "input": "input", "const": "const"}.get(tn.role, "")
+    if tn.role == "const":  # no gradient wanted: a constant, or data such as a batch
+        return "const" if len(tn.shape) <= 1 and sum(tn.shape) <= 8 else "data"
+    return {"output": "output", "input": "input"}.get(tn.role, "")
 
 
 def value_text(tn: TensorNode) -> str | None:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from autograd.graph import Graph
 
 MAX_PERIOD = 64  # longest repeated block (in ops) that collapse_repeats looks for
+SMALL_CONST = 6  # constants up to this many elements are folded into the box that uses them
 
 
 @dataclass
@@ -22,6 +25,7 @@ class Group:
     cluster: str | None  # module path of the cluster the box sits in
     ops: list[str] = field(default_factory=list)
     params: list[str] = field(default_factory=list)  # parameters hidden inside the box
+    param_names: dict[str, str] = field(default_factory=dict)  # relative to the module
     repeats: int = 0
     block: list[str] = field(default_factory=list)  # op names of one repeated block
 
@@ -150,10 +154,15 @@ def plan(g: Graph, depth: int | None = None, collapse_repeats: bool = False) -> 
         src = producer.get(tid)
         if src is not None and group_of.get(src) == gid:
             hidden[tid] = gid
-        elif src is None and tn.role in ("param", "const"):
-            hidden[tid] = gid
+        elif src is None and (tn.role == "param" or (tn.role == "const" and
+                                                     int(np.prod(tn.shape)) <= SMALL_CONST)):
+            hidden[tid] = gid  # data inputs stay visible; scalars like the 0.9 in x*0.9 hide
             if tn.role == "param":
                 groups[gid].params.append(tid)
+                owner = g.ops[consumers[tid][0]].module or ""
+                rel = owner[len(groups[gid].title):].lstrip(".") if groups[gid].kind == "module" \
+                    else ""
+                groups[gid].param_names[tid] = ".".join(p for p in (rel, tn.name or tid) if p)
 
     def unit(x: str) -> str:
         return hidden.get(x) or group_of.get(x) or x

@@ -153,7 +153,7 @@ def test_mlp_clusters_and_parameters():
 def _lenet_graph() -> ag.Graph:
     pytest.importorskip("autograd.ops.conv", reason="conv2d kernels (autograd.ops.conv) not landed")
     model = nn.models.LeNet5()
-    x = ag.randn(2, 1, 28, 28)
+    x = ag.randn(2, 1, 32, 32)
     return viz.as_graph(nn.functional.cross_entropy(model(x), ag.Tensor(np.array([3, 7]))))
 
 
@@ -171,7 +171,9 @@ def test_lenet5_full_and_collapsed_by_module():
     boxes = [n for n in svg_groups(svg)["node"] if "ops:" in svg_text(n)
              or svg_text(n).split(" ")[0] in top]
     assert {svg_text(b).split(" ")[0] for b in boxes} >= set(top)
-    assert len(svg_groups(svg)["node"]) < len(svg_groups(full)["node"]) / 3
+    assert len(svg_groups(svg)["node"]) < len(svg_groups(full)["node"]) / 2
+    assert "0.weight (6, 1, 5, 5)" in svg and "fc1.weight (120, 400)" in svg
+    assert any(svg_text(n).startswith("data (2, 1, 32, 32)") for n in svg_groups(svg)["node"])
     assert style.MODULE_BOX_STYLE["fillcolor"] in fills(svg) or "box3d" in collapsed.source
 
 
