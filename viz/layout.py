@@ -145,6 +145,8 @@ def plan(g: Graph, depth: int | None = None, collapse_repeats: bool = False) -> 
                 consumers.setdefault(tid, []).append(oid)
     outputs = set(g.outputs)
 
+    small_consts = {tid for tid, tn in g.tensors.items()
+                    if tn.role == "const" and int(np.prod(tn.shape)) <= SMALL_CONST}
     hidden: dict[str, str] = {}  # tensor id -> group that swallows it
     for tid, tn in g.tensors.items():
         users = {group_of.get(o) for o in consumers.get(tid, [])}
@@ -154,8 +156,7 @@ def plan(g: Graph, depth: int | None = None, collapse_repeats: bool = False) -> 
         src = producer.get(tid)
         if src is not None and group_of.get(src) == gid:
             hidden[tid] = gid
-        elif src is None and (tn.role == "param" or (tn.role == "const" and
-                                                     int(np.prod(tn.shape)) <= SMALL_CONST)):
+        elif src is None and (tn.role == "param" or tid in small_consts):
             hidden[tid] = gid  # data inputs stay visible; scalars like the 0.9 in x*0.9 hide
             if tn.role == "param":
                 groups[gid].params.append(tid)
@@ -185,7 +186,7 @@ def plan(g: Graph, depth: int | None = None, collapse_repeats: bool = False) -> 
         src = producer.get(tid)
         if src is not None:
             cluster[tid] = cluster[unit(src)]
-        elif g.tensors[tid].role in ("param", "const"):
+        elif g.tensors[tid].role == "param" or tid in small_consts:
             cluster[tid] = _common_prefix([cluster[unit(o)] for o in consumers.get(tid, [])])
         else:
             cluster[tid] = None
