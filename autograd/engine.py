@@ -115,7 +115,9 @@ def _promote(args: Sequence[Any]) -> tuple[tuple[Tensor | None, ...], list[Any]]
 
 def _raise_forward_error(prim: Primitive, arrays: list[Any], exc: Exception) -> None:
     operands = ", ".join(describe(a) for a in arrays)
-    msg = f"{prim.name}: {exc} (operands: {operands})"
+    text = str(exc)
+    prefix = "" if text.startswith(prim.name) else f"{prim.name}: "
+    msg = f"{prefix}{text} (operands: {operands})"
     if isinstance(exc, ValueError):
         raise ShapeError(msg) from exc
     if isinstance(exc, TypeError):

@@ -19,7 +19,7 @@ def describe(x: object) -> str:
     """Short `dtype (shape)` description of an array-like, for error messages."""
     if x is None:
         return "None"
-    data = getattr(x, "data", x)
+    data = x if isinstance(x, np.ndarray) else getattr(x, "data", x)
     if isinstance(data, np.ndarray):
         return f"{data.dtype} {tuple(data.shape)}"
     return type(x).__name__
