@@ -58,7 +58,8 @@ class OpSpec:
     `covers` names registry primitives (`"add"`) and public functions (`"ag.mean"`,
     `"F.mse_loss"`). `domain` is one (lo, hi) for all generated inputs or one per
     position; generated values keep 0.1 away from every point in `avoid` (kinks, poles).
-    `ref(*arrays, **kwargs)` is the NumPy forward; `order=1` skips gradgradcheck.
+    `ref(*arrays, **kwargs)` is the NumPy forward; `order=1` skips gradgradcheck, and
+    `fast_gradgrad` checks second order through `v^T J u` instead of the full Jacobian.
     """
 
     name: str
@@ -73,6 +74,7 @@ class OpSpec:
     atol: float = 1e-5
     rtol: float = 1e-3
     requires: str | None = None  # module that must import for the spec to run
+    fast_gradgrad: bool = False  # second order by random projection (slow kernel calls)
 
     def domain_of(self, pos: int) -> Domain:
         """The (lo, hi) range for generated argument `pos`."""
