@@ -29,6 +29,12 @@ OPTIMIZERS: dict[str, tuple[type, dict[str, Any], float]] = {
     "adam": (optim.Adam, {}, 1e-3),
     "adamw": (optim.AdamW, {}, 1e-3),
 }
+
+
+class TrainingDiverged(CLIError):
+    """The loss became NaN or infinite."""
+
+
 IMAGE_SIDE = {"lenet5": 28, "alexnet": 32, "vgg": 32}  # MNIST is padded 28 -> 32 where needed
 
 
@@ -124,7 +130,7 @@ def train_epoch(
         opt.step()
         value = float(loss.item())
         if not math.isfinite(value):
-            raise CLIError(f"training diverged (loss {value}); lower --lr")
+            raise TrainingDiverged(f"training diverged (loss {value}); lower --lr")
         loss_sum += value * len(tb.data)
         correct += int((out.data.argmax(axis=1) == tb.data).sum())
         if bar is not None:

@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "its forward/backward graph (SVG) and decision boundary (PNG) to --out.",
     )
     p.add_argument("--out", default="tracegrad-demo", help="output folder (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=300, help="training epochs (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=150, help="training epochs (default: %(default)s)")
     p.add_argument("--hidden", type=int, default=64, help="hidden width (default: %(default)s)")
     p.add_argument("--lr", type=float, default=0.01,
                    help="Adam learning rate (default: %(default)s)")
@@ -42,7 +42,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def train_spiral(
-    hidden: int = 64, epochs: int = 300, lr: float = 0.01, seed: int = 0, progress: bool = True,
+    hidden: int = 64, epochs: int = 150, lr: float = 0.01, seed: int = 0, progress: bool = True,
     batch_size: int = 30,
 ) -> tuple[MLP, dict[str, float], tuple[np.ndarray, np.ndarray]]:
     """Train a 2-hidden-64-3 ReLU MLP with Adam on `Spiral(seed)`; test on a fresh draw.
@@ -60,7 +60,8 @@ def train_spiral(
     opt = optim.Adam(model.parameters(), lr=lr)
     steps = -(-len(x) // batch_size)
     loss = acc = float("nan")
-    with tqdm(total=epochs * steps, desc="training", unit="step", disable=not progress) as bar:
+    with tqdm(total=epochs * steps, desc="training", unit="step", disable=not progress,
+              mininterval=0.5) as bar:
         for epoch in range(epochs):
             loss, acc = train_epoch(model, opt, x, t, batch_size, rng)
             bar.update(steps)
@@ -91,7 +92,9 @@ def draw_outputs(model: Module, x: np.ndarray, t: np.ndarray, out: Path) -> tupl
     xb, tb = x[::75][:4], Tensor(t[::75][:4])
     graph = ag.trace(lambda a: cross_entropy(model(a), tb), xb)
     svg = Path(viz.render(graph, out / "spiral_mlp_graph.svg", mode="both"))
-    png = Path(plots.plot_decision_boundary(model, x, t, path=out / "decision_boundary.png"))
+    png = out / "decision_boundary.png"
+    fig = plots.decision_boundary(lambda a: optim.predict(model, a), x, t, path=png)
+    fig.clf()
     return svg, png
 
 

@@ -51,6 +51,18 @@ def test_no_subcommand_prints_help_and_fails() -> None:
     assert proc.returncode == 2 and "COMMAND" in proc.stdout
 
 
+def test_demo_trains_checks_and_draws(tmp_path: Path) -> None:
+    proc = cli("demo", "--out", str(tmp_path / "out"), "--epochs", "60", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    svg, png = tmp_path / "out" / "spiral_mlp_graph.svg", tmp_path / "out" / "decision_boundary.png"
+    assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(svg) in proc.stdout and str(png) in proc.stdout
+    assert "gradcheck: analytic and numerical gradients agree" in proc.stdout
+    acc = float(proc.stdout.split("train accuracy ")[1].split("%")[0])
+    assert acc >= 90.0  # 60 epochs of Adam fit the 3-arm spiral
+
+
 def test_train_spiral_then_resume(tmp_path: Path) -> None:
     common = ["train", "--dataset", "spiral", "--out", str(tmp_path), "--no-progress"]
     first = cli(*common, "--epochs", "2")
