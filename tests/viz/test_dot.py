@@ -253,10 +253,10 @@ def test_unused_parameter_is_flagged():
 
 from autograd.registry import REGISTRY, primitive  # noqa: E402
 
-if "viz_test_bad_square" in REGISTRY:
-    _bad_square = REGISTRY["viz_test_bad_square"]
+if "_test_viz_bad_square" in REGISTRY:
+    _bad_square = REGISTRY["_test_viz_bad_square"]
 else:
-    _bad_square = primitive("viz_test_bad_square")(lambda x: x * x)
+    _bad_square = primitive("_test_viz_bad_square")(lambda x: x * x)
     _bad_square.defvjp(lambda g, ans, x: g * x)  # wrong on purpose: misses the factor 2
 
 
