@@ -4,7 +4,8 @@ Workloads (defined, for tracegrad, in `nn/cli_bench.py`, which `tracegrad bench`
 MLP 784-100x6-10 SGD train step (batch 100); a 1,000-op scalar chain forward + backward;
 conv2d forward + backward (32x32x28x28 -> 64, 3x3, padding 1); LeNet-5 (ReLU, max pool)
 Adam steps on MNIST batches of 128, scaled to one epoch (469 steps). PyTorch and DeZero run
-only when installed; each is skipped with a note otherwise.
+only when installed; each is skipped with a note otherwise. Each measurement runs in its own
+process (see `measure`): sharing one process, the frameworks' thread pools fight for the cores.
 
 Run: ``python -m benchmarks.peers [--repeat N] [--lenet-steps N] [--data-dir DIR]``.
 """
@@ -14,13 +15,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import autograd as ag
-from benchmarks.common import environment_banner, load_torch, time_interleaved
+from benchmarks.common import environment_banner, load_torch
 from nn.cli_bench import (
     CHAIN_OPS,
     CONV,
@@ -28,6 +32,7 @@ from nn.cli_bench import (
     MLP_SIZES,
     conv_data,
     describe,
+    median_time,
     mlp_data,
     mnist_batches,
     tg_conv2d,
@@ -192,51 +197,84 @@ TRACEGRAD: dict[str, Maker] = {"mlp_step": tg_mlp_step, "scalar_chain": tg_scala
                                "conv2d": tg_conv2d, "lenet5_epoch": tg_lenet5}
 
 
+def _makers(framework: str) -> dict[str, Maker] | None:
+    if framework == "tracegrad":
+        return TRACEGRAD
+    if framework == "torch":
+        torch = load_torch()
+        return None if torch is None else torch_makers(torch)
+    dz = load_dezero()
+    return None if dz is None else dezero_makers(dz)
+
+
+def worker(framework: str, work: str, repeat: int, steps: int, data_dir: str | None) -> float:
+    """Seconds per unit of `work` in `framework` (an epoch for lenet5_epoch), in this process."""
+    makers = _makers(framework)
+    if makers is None:
+        raise SystemExit(f"{framework} is not installed")
+    ag.manual_seed(0)
+    if work == "lenet5_epoch":
+        fn = makers[work](mnist_batches(data_dir or default_root(), steps))
+        return median_time(fn, max(1, repeat // 5), warmup=1) * EPOCH_STEPS / steps
+    return median_time(makers[work](), repeat)
+
+
+def measure(framework: str, work: str, args: argparse.Namespace) -> float | None:
+    """Run one (framework, workload) in a fresh process: thread pools never share cores.
+
+    NOTE: in one process, PyTorch's OpenMP threads spin-wait after each call and starve
+    OpenBLAS/Numba's threads on a 2-core machine (a 1 ms MLP step measured 30-280 ms).
+    """
+    cmd = [sys.executable, "-m", "benchmarks.peers", "--worker", framework, work,
+           "--repeat", str(args.repeat), "--lenet-steps", str(args.lenet_steps)]
+    if args.data_dir:
+        cmd += ["--data-dir", args.data_dir]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(f"  {framework} {work} failed: {proc.stderr.strip().splitlines()[-1:]}")
+        return None
+    return float(proc.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Time every workload in every installed framework; print ms (s for an epoch) and the
-    ratio of each framework's time to PyTorch's."""
+    """Time every workload in every installed framework (one process per measurement); print
+    ms (s for an epoch) and the ratio of each framework's time to PyTorch's."""
     p = argparse.ArgumentParser(description="tracegrad vs PyTorch vs DeZero")
-    p.add_argument("--repeat", type=int, default=15)
+    p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--lenet-steps", type=int, default=50)
     p.add_argument("--data-dir", default=None)
+    p.add_argument("--worker", nargs=2, metavar=("FRAMEWORK", "WORKLOAD"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.worker:
+        print(worker(*args.worker, args.repeat, args.lenet_steps, args.data_dir))
+        return
     print(environment_banner())
-    frameworks: dict[str, dict[str, Maker]] = {"tracegrad": TRACEGRAD}
-    torch = load_torch()
-    if torch is not None:
-        frameworks["torch"] = torch_makers(torch)
+    names = ["tracegrad"]
+    if load_torch() is not None:
+        names.append("torch")
     dz = load_dezero()
     if dz is not None:
-        frameworks["dezero"] = dezero_makers(dz)
+        names.append("dezero")
         print(f"dezero {getattr(dz, '__version__', '?')}")
     else:
         print("dezero: not installed or not importable (pip install dezero) - skipped")
-    try:
-        batches = mnist_batches(args.data_dir or default_root(), args.lenet_steps)
-    except FileNotFoundError:
-        batches = None
+    works = list(TRACEGRAD)
+    if not (Path(args.data_dir or default_root()) / "train-images-idx3-ubyte.gz").exists():
+        works.remove("lenet5_epoch")
         print("MNIST not found (--data-dir): lenet5_epoch skipped")
-    names = list(frameworks)
     header = f"{'workload':<58}" + "".join(f"{n:>12}" for n in names)
     header += "".join(f"{n + '/torch':>16}" for n in names if n != "torch" and "torch" in names)
     print("\n" + header + "\n" + "-" * len(header))
-    for work in TRACEGRAD:
-        if work == "lenet5_epoch":
-            if batches is None:
-                continue
-            fns = {n: m[work](batches) for n, m in frameworks.items()}
-            times = time_interleaved(fns, repeat=1, warmup=1)
-            times = {n: t * EPOCH_STEPS / args.lenet_steps for n, t in times.items()}
-            cells = {n: f"{t:.2f} s" for n, t in times.items()}
-        else:
-            ag.manual_seed(0)
-            times = time_interleaved({n: m[work]() for n, m in frameworks.items()},
-                                     repeat=args.repeat)
-            cells = {n: f"{t * 1e3:.3f} ms" for n, t in times.items()}
+    for work in works:
+        times = {n: measure(n, work, args) for n in names}
+        unit, scale = ("s", 1.0) if work == "lenet5_epoch" else ("ms", 1e3)
+        cells = {n: "-" if t is None else f"{t * scale:.3f} {unit}" for n, t in times.items()}
         line = f"{describe(work, args.lenet_steps):<58}" + "".join(f"{cells[n]:>12}"
                                                                   for n in names)
-        if "torch" in times:
-            line += "".join(f"{times[n] / times['torch']:>15.1f}x" for n in names if n != "torch")
+        base = times.get("torch")
+        for n in names:
+            if n != "torch" and base:
+                line += f"{times[n] / base:>15.2f}x" if times[n] else f"{'-':>16}"
         print(line, flush=True)
     print("(X/torch = X's time / PyTorch's time: above 1.0x means slower than PyTorch)")
 
