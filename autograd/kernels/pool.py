@@ -61,11 +61,13 @@ def _max_bwd_part(t, T, gy, am, gx):
     OH, OW = gy.shape[1], gy.shape[2]
     W = gx.shape[2]
     for p in range(t * P // T, (t + 1) * P // T):
-        gx[p] = 0
+        gp = gx[p].reshape(gx.shape[1] * W)
+        gp[:] = 0
         for oh in range(OH):
+            ar = am[p, oh]
+            gr = gy[p, oh]
             for ow in range(OW):
-                i = am[p, oh, ow]
-                gx[p, i // W, i % W] += gy[p, oh, ow]
+                gp[ar[ow]] += gr[ow]
 
 
 @njit(**JIT_OPTIONS)
@@ -163,6 +165,116 @@ def _avg_bwd_ser(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
 
 
 # --------------------------------------------------------------------------------------------
+# 2x2 stride 2 without padding (LeNet, VGG): every window lies inside the plane, so the loops
+# drop the bounds checks and work on row views indexed from 0 (no wraparound checks).
+# Same semantics as the general kernels: first maximum in row-major order, the first NaN wins.
+# --------------------------------------------------------------------------------------------
+
+
+@njit(**JIT_OPTIONS)
+def _max_fwd2_part(t, T, x, y, am):
+    P, W = x.shape[0], x.shape[2]
+    OH, OW = y.shape[1], y.shape[2]
+    for p in range(t * P // T, (t + 1) * P // T):
+        for oh in range(OH):
+            r0 = x[p, 2 * oh]
+            r1 = x[p, 2 * oh + 1]
+            yr = y[p, oh]
+            ar = am[p, oh]
+            base = 2 * oh * W
+            for ow in range(OW):
+                best = r0[2 * ow]
+                k = 0
+                v = r0[2 * ow + 1]
+                c = (v > best) | ((v != v) & (best == best))  # branch-free: vectorizes
+                best = v if c else best
+                k = 1 if c else k
+                v = r1[2 * ow]
+                c = (v > best) | ((v != v) & (best == best))  # branch-free: vectorizes
+                best = v if c else best
+                k = W if c else k
+                v = r1[2 * ow + 1]
+                c = (v > best) | ((v != v) & (best == best))  # branch-free: vectorizes
+                best = v if c else best
+                k = W + 1 if c else k
+                yr[ow] = best
+                ar[ow] = base + 2 * ow + k
+
+
+@njit(**JIT_OPTIONS)
+def _avg_fwd2_part(t, T, x, y):
+    P = x.shape[0]
+    OH, OW = y.shape[1], y.shape[2]
+    for p in range(t * P // T, (t + 1) * P // T):
+        for oh in range(OH):
+            r0 = x[p, 2 * oh]
+            r1 = x[p, 2 * oh + 1]
+            yr = y[p, oh]
+            for ow in range(OW):
+                yr[ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) * 0.25
+
+
+@njit(**JIT_OPTIONS)
+def _avg_bwd2_part(t, T, gy, gx):
+    """Windows tile the plane: each input element gets exactly one window's share (the odd
+    last row/column, if any, gets none)."""
+    P, H, W = gx.shape
+    OH, OW = gy.shape[1], gy.shape[2]
+    for p in range(t * P // T, (t + 1) * P // T):
+        for oh in range(OH):
+            g = gy[p, oh]
+            r0 = gx[p, 2 * oh]
+            r1 = gx[p, 2 * oh + 1]
+            for ow in range(OW):
+                v = g[ow] * 0.25
+                r0[2 * ow] = v
+                r0[2 * ow + 1] = v
+                r1[2 * ow] = v
+                r1[2 * ow + 1] = v
+            if W > 2 * OW:
+                r0[W - 1] = 0
+                r1[W - 1] = 0
+        if H > 2 * OH:
+            gx[p, H - 1] = 0
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _max_fwd2_par(T, x, y, am):  # noqa: N803
+    for t in prange(T):
+        _max_fwd2_part(t, T, x, y, am)
+
+
+@njit(**JIT_OPTIONS)
+def _max_fwd2_ser(T, x, y, am):  # noqa: N803
+    for t in range(T):
+        _max_fwd2_part(t, T, x, y, am)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _avg_fwd2_par(T, x, y):  # noqa: N803
+    for t in prange(T):
+        _avg_fwd2_part(t, T, x, y)
+
+
+@njit(**JIT_OPTIONS)
+def _avg_fwd2_ser(T, x, y):  # noqa: N803
+    for t in range(T):
+        _avg_fwd2_part(t, T, x, y)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _avg_bwd2_par(T, gy, gx):  # noqa: N803
+    for t in prange(T):
+        _avg_bwd2_part(t, T, gy, gx)
+
+
+@njit(**JIT_OPTIONS)
+def _avg_bwd2_ser(T, gy, gx):  # noqa: N803
+    for t in range(T):
+        _avg_bwd2_part(t, T, gy, gx)
+
+
+# --------------------------------------------------------------------------------------------
 # Python wrappers
 # --------------------------------------------------------------------------------------------
 
@@ -196,6 +308,11 @@ def _params(op: str, kernel: Pair, stride: Pair | None, padding: Pair):  # type:
     return kh, kw, sh, sw, ph, pw
 
 
+def _is_2x2(kh: int, kw: int, sh: int, sw: int, ph: int, pw: int) -> bool:
+    """2x2 windows, stride 2, no padding: the specialized kernels apply."""
+    return (kh, kw, sh, sw, ph, pw) == (2, 2, 2, 2, 0, 0)
+
+
 def _threads(planes: int) -> int:
     return max(1, min(num_threads(), planes))
 
@@ -214,8 +331,12 @@ def max_pool2d_forward(
     if y.size:
         P = N * C
         H, W = x.shape[2], x.shape[3]
-        run_parallel(_max_fwd_par, _max_fwd_ser, _threads(P), x.reshape(P, H, W),
-                     y.reshape(P, OH, OW), am.reshape(P, OH, OW), kh, kw, sh, sw, ph, pw)
+        if _is_2x2(kh, kw, sh, sw, ph, pw):
+            run_parallel(_max_fwd2_par, _max_fwd2_ser, _threads(P), x.reshape(P, H, W),
+                         y.reshape(P, OH, OW), am.reshape(P, OH, OW))
+        else:
+            run_parallel(_max_fwd_par, _max_fwd_ser, _threads(P), x.reshape(P, H, W),
+                         y.reshape(P, OH, OW), am.reshape(P, OH, OW), kh, kw, sh, sw, ph, pw)
     return y, am
 
 
@@ -259,8 +380,12 @@ def avg_pool2d_forward(
     if y.size:
         P = N * C
         H, W = x.shape[2], x.shape[3]
-        run_parallel(_avg_fwd_par, _avg_fwd_ser, _threads(P), x.reshape(P, H, W),
-                     y.reshape(P, OH, OW), kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+        if _is_2x2(kh, kw, sh, sw, ph, pw):
+            run_parallel(_avg_fwd2_par, _avg_fwd2_ser, _threads(P), x.reshape(P, H, W),
+                         y.reshape(P, OH, OW))
+        else:
+            run_parallel(_avg_fwd_par, _avg_fwd_ser, _threads(P), x.reshape(P, H, W),
+                         y.reshape(P, OH, OW), kh, kw, sh, sw, ph, pw, bool(count_include_pad))
     return y
 
 
@@ -281,6 +406,10 @@ def avg_pool2d_backward(
         N, C, H, W = x_shape
         P = N * C
         OH, OW = gy.shape[2], gy.shape[3]
-        run_parallel(_avg_bwd_par, _avg_bwd_ser, _threads(P), gy.reshape(P, OH, OW),
-                     gx.reshape(P, H, W), kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+        if _is_2x2(kh, kw, sh, sw, ph, pw):
+            run_parallel(_avg_bwd2_par, _avg_bwd2_ser, _threads(P), gy.reshape(P, OH, OW),
+                         gx.reshape(P, H, W))
+        else:
+            run_parallel(_avg_bwd_par, _avg_bwd_ser, _threads(P), gy.reshape(P, OH, OW),
+                         gx.reshape(P, H, W), kh, kw, sh, sw, ph, pw, bool(count_include_pad))
     return gx

@@ -98,6 +98,10 @@ CONV_CASES = [
     (1, 1, 6, 5, 2, 5, 5, (1, 1), (2, 2), (1, 1), 1),
     (2, 32, 5, 4, 8, 3, 3, (2, 2), (1, 1), (1, 1), 1),  # NHWC unfold path (>= 16 channels)
     (3, 32, 5, 5, 4, 2, 3, (1, 2), (1, 0), (2, 1), 2),
+    (2, 4, 8, 9, 6, 3, 3, (1, 1), (2, 1), (2, 2), 2),  # padded-grid path: dilation + groups
+    (3, 6, 14, 14, 16, 5, 5, (1, 1), (0, 0), (1, 1), 1),  # LeNet conv2 layout
+    (3, 2, 6, 7, 4, 3, 2, (1, 2), (1, 1), (1, 1), 1),  # im2col path, stride only along W
+    (2, 8, 7, 7, 4, 3, 3, (2, 2), (0, 0), (1, 1), 1),  # im2col path, stride 2
 ]
 
 
@@ -161,6 +165,102 @@ def test_conv_large_batch_chunks_and_many_channels():
     ref = np.stack([K.conv2d_forward(x[i:i + 1], w, None, 1, 1)[0] for i in range(37)])
     np.testing.assert_allclose(y, ref, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(y[:2], conv_ref(x[:2], w, None, (1, 1), (1, 1)), atol=1e-10)
+
+
+@pytest.fixture
+def force_conv_mode(monkeypatch):
+    """Force the unfold layout of the conv kernels (0: NHWC im2row, 1: im2col, 2: padded
+    grid); the padded grid only where it applies (few channels, stride 1)."""
+    from autograd.kernels import conv
+
+    def force(mode):
+        def pick(C, groups, sh, sw, junk_safe=True):
+            if mode == conv._FLAT and not (sh == 1 and sw == 1 and junk_safe):
+                return conv._COL
+            return mode
+
+        monkeypatch.setattr(conv, "_mode", pick)
+
+    return force
+
+
+@pytest.mark.parametrize("case", CONV_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_unfold_layouts_agree(case, dtype, force_conv_mode):
+    """The three unfold layouts give the same forward and gradients (vs the reference)."""
+    N, C, H, W, OC, KH, KW, s, p, d, g = case
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((OC, C // g, KH, KW)).astype(dtype)
+    b = rng.standard_normal(OC).astype(dtype)
+    gy = rng.standard_normal(K.conv2d_output_shape(x.shape, w.shape, s, p, d, g)).astype(dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    ref = conv_ref(x, w, b, s, p, d, g)
+    results = []
+    for mode in (0, 1, 2):
+        force_conv_mode(mode)
+        y = K.conv2d_forward(x, w, b, s, p, d, g)
+        assert y.dtype == dtype
+        np.testing.assert_allclose(y, ref, rtol=tol, atol=tol)
+        results.append((K.conv2d_backward_input(gy, w, x.shape, s, p, d, g),
+                        K.conv2d_backward_weight(gy, x, w.shape, s, p, d, g)))
+    for gx, gw in results[1:]:
+        np.testing.assert_allclose(gx, results[0][0], rtol=tol, atol=tol)
+        np.testing.assert_allclose(gw, results[0][1], rtol=tol, atol=tol)
+    # adjoint identities in float64 for the first layout
+    gx, gw = results[0]
+    dx = rng.standard_normal(x.shape)
+    dw = rng.standard_normal(w.shape)
+    rt = 1e-3 if dtype == np.float32 else 1e-9
+    assert np.isclose((gy * conv_ref(dx, w, None, s, p, d, g)).sum(), (gx * dx).sum(), rtol=rt)
+    assert np.isclose((gy * conv_ref(x, dw, None, s, p, d, g)).sum(), (gw * dw).sum(), rtol=rt)
+
+
+def _grad_weight_ref(gy, x, w_shape, pad):
+    """Weight gradient by sliding windows in float64 (stride 1, groups 1)."""
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, w_shape[2:], axis=(2, 3))
+    with np.errstate(invalid="ignore"):
+        return np.einsum("nohw,nchwij->ocij", gy.astype(np.float64), win)
+
+
+def _grad_input_ref(gy, w, x_shape, pad):
+    """Input gradient by scattering every output's weight window in float64 (stride 1)."""
+    N, C, H, W = x_shape
+    KH, KW = w.shape[2:]
+    gxp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    with np.errstate(invalid="ignore"):
+        for oh in range(gy.shape[2]):
+            for ow in range(gy.shape[3]):
+                gxp[:, :, oh:oh + KH, ow:ow + KW] += np.einsum(
+                    "no,ocij->ncij", gy[:, :, oh, ow].astype(np.float64), w)
+    return gxp[:, :, pad:pad + H, pad:pad + W]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_backward_nonfinite_operands_small_channels(dtype):
+    """inf/NaN in x (weight grad) or w (input grad) must not leak through the padded grid's
+    junk columns (0 * inf): the result matches the reference's inf/NaN pattern exactly."""
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((2, 3, 6, 7)).astype(dtype)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(dtype)
+    gy = rng.standard_normal((2, 4, 6, 7)).astype(dtype)
+    x[0, 1, 2, 0] = np.inf
+    x[1, 2, 5, 6] = np.nan
+    gw = K.conv2d_backward_weight(gy, x, w.shape, 1, 1)
+    ref = _grad_weight_ref(gy, x, w.shape, 1)
+    np.testing.assert_array_equal(np.isnan(gw), np.isnan(ref))
+    np.testing.assert_array_equal(np.isinf(gw), np.isinf(ref))
+    fin = np.isfinite(ref)
+    assert fin.any()
+    np.testing.assert_allclose(gw[fin], ref[fin], rtol=1e-4, atol=1e-4)
+    w[1, 0, 0, 2] = np.inf
+    gx = K.conv2d_backward_input(gy, w, x.shape, 1, 1)
+    ref = _grad_input_ref(gy, w, x.shape, 1)
+    np.testing.assert_array_equal(np.isnan(gx), np.isnan(ref))
+    fin = np.isfinite(ref)
+    assert fin.any()
+    np.testing.assert_allclose(gx[fin], ref[fin], rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("kind", ["slice", "negative", "fortran", "strided"])
@@ -236,7 +336,8 @@ def test_mixed_precision_promotes_to_float64_without_recompiling():
 
 # ----- pooling -------------------------------------------------------------------------------
 
-POOL_CASES = [(2, 1, 0), (3, 2, 1), (3, 1, 1), (2, 3, 1), (4, 2, 2)]
+# (2, 2, 0) runs the specialized 2x2 kernels
+POOL_CASES = [(2, 2, 0), (2, 1, 0), (3, 2, 1), (3, 1, 1), (2, 3, 1), (4, 2, 2)]
 
 
 @pytest.mark.parametrize("k, s, p", POOL_CASES)
@@ -305,6 +406,33 @@ def test_pool_nan_inf_pass_through():
     assert np.isposinf(y[0, 0, 1, 1])
     a = K.avg_pool2d_forward(x, 2)
     assert np.isnan(a[0, 0, 0, 0]) and np.isposinf(a[0, 0, 1, 1]) and a[0, 0, 0, 1] == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pool_2x2_kernels_match_general_kernels(dtype):
+    """The 2x2 stride-2 kernels agree with the general ones: ties, NaN, inf, odd sizes."""
+    from autograd.kernels import pool
+
+    rng = np.random.default_rng(15)
+    x = rng.integers(-2, 2, (3, 4, 9, 11)).astype(dtype)
+    x.flat[rng.choice(x.size, 25, replace=False)] = np.nan
+    x.flat[rng.choice(x.size, 25, replace=False)] = -np.inf
+    P = 12
+    y, am = K.max_pool2d_forward(x, 2)
+    y2 = np.empty((P, 4, 5), dtype)
+    am2 = np.empty((P, 4, 5), np.int64)
+    pool._max_fwd_ser(1, x.reshape(P, 9, 11), y2, am2, 2, 2, 2, 2, 0, 0)
+    np.testing.assert_array_equal(y.reshape(P, 4, 5), y2)
+    np.testing.assert_array_equal(am.reshape(P, 4, 5), am2)
+    a = K.avg_pool2d_forward(x, 2)
+    a2 = np.empty((P, 4, 5), dtype)
+    pool._avg_fwd_ser(1, x.reshape(P, 9, 11), a2, 2, 2, 2, 2, 0, 0, True)
+    np.testing.assert_allclose(a.reshape(P, 4, 5), a2, rtol=1e-6)
+    gy = rng.standard_normal(a.shape).astype(dtype)
+    gx = K.avg_pool2d_backward(gy, x.shape, 2)
+    gx2 = np.empty((P, 9, 11), dtype)
+    pool._avg_bwd_ser(1, gy.reshape(P, 4, 5), gx2, 2, 2, 2, 2, 0, 0, True)
+    np.testing.assert_array_equal(gx.reshape(P, 9, 11), gx2)
 
 
 def test_pool_errors():
