@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd as ag
 from autograd.errors import DTypeError, ShapeError
+from autograd.ops import conv as conv_ops
 from autograd.ops import elementwise as ew
 from autograd.ops.shape import getitem, pad
 from autograd.random import get_generator
@@ -66,16 +67,6 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return ag.linear(x, weight, bias)
 
 
-def _conv_ops() -> Any:
-    try:
-        from autograd.ops import conv
-    except ImportError as exc:  # pragma: no cover - only before the conv primitives land
-        raise NotImplementedError(
-            "conv2d/pooling need autograd.ops.conv (the Numba conv kernels)"
-        ) from exc
-    return conv
-
-
 def _pair(value: IntPair, fn: str, name: str) -> tuple[int, int]:
     pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
     if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
@@ -126,7 +117,7 @@ def conv2d(
             raise ValueError(f"conv2d: padding must be 'valid', 'same' or ints; got {padding!r}")
     else:
         p = _pair(padding, "conv2d", "padding")
-    return _conv_ops().conv2d(x, weight, bias, stride=s, padding=p, dilation=d, groups=groups)
+    return conv_ops.conv2d(x, weight, bias, stride=s, padding=p, dilation=d, groups=groups)
 
 
 def max_pool2d(
@@ -136,7 +127,7 @@ def max_pool2d(
     k = _pair(kernel_size, "max_pool2d", "kernel_size")
     s = k if stride is None else _pair(stride, "max_pool2d", "stride")
     p = _pair(padding, "max_pool2d", "padding")
-    return _conv_ops().max_pool2d(_t(x), kernel_size=k, stride=s, padding=p)
+    return conv_ops.max_pool2d(_t(x), kernel_size=k, stride=s, padding=p)
 
 
 def avg_pool2d(
@@ -146,7 +137,7 @@ def avg_pool2d(
     k = _pair(kernel_size, "avg_pool2d", "kernel_size")
     s = k if stride is None else _pair(stride, "avg_pool2d", "stride")
     p = _pair(padding, "avg_pool2d", "padding")
-    return _conv_ops().avg_pool2d(_t(x), kernel_size=k, stride=s, padding=p)
+    return conv_ops.avg_pool2d(_t(x), kernel_size=k, stride=s, padding=p)
 
 
 # ----------------------------------------------------------------------------- activations
