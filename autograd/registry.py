@@ -8,6 +8,7 @@ itself be recorded (`create_graph=True`) and differentiated again.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,8 @@ class Primitive:
         "saves",
         "has_aux",
         "differentiable",
+        "nin",
+        "param_names",
     )
 
     def __init__(
@@ -58,6 +61,13 @@ class Primitive:
         self.saves = saves
         self.has_aux = has_aux
         self.differentiable = differentiable
+        # NumPy-style calls: positional arguments past the array inputs fill the keyword-only
+        # parameters in order, so `sum(x, 0)` and `reshape(x, (2, 3))` work like NumPy.
+        kinds = inspect.signature(forward).parameters.values()
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        variadic = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in kinds)
+        self.nin = None if variadic else sum(p.kind in positional for p in kinds)
+        self.param_names = tuple(p.name for p in kinds if p.kind is inspect.Parameter.KEYWORD_ONLY)
         REGISTRY[name] = self
 
     def defvjp(self, *vjps: VJP | None) -> Primitive:
@@ -84,6 +94,18 @@ class Primitive:
     def __call__(self, *args: Any, **params: Any) -> Any:
         from autograd.engine import apply
 
+        if self.nin is not None and len(args) > self.nin:
+            extra = args[self.nin :]
+            if len(extra) > len(self.param_names):
+                raise TypeError(
+                    f"{self.name}() takes {self.nin} array argument(s) and the parameters "
+                    f"{self.param_names}; got {len(args)} positional arguments"
+                )
+            for key, value in zip(self.param_names, extra, strict=False):
+                if key in params:
+                    raise TypeError(f"{self.name}() got multiple values for argument {key!r}")
+                params[key] = value
+            args = args[: self.nin]
         return apply(self, args, params)
 
     def __repr__(self) -> str:

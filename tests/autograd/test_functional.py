@@ -106,3 +106,18 @@ def test_gradcheck_and_numerical_grad_basics():
     assert ag.gradgradcheck(lambda t: ag.tanh(t) * t, (x,))
     num = ag.numerical_grad(lambda t: (t**3).sum(), x)
     np.testing.assert_allclose(num, 3 * x**2, rtol=1e-6)
+
+
+def test_numpy_style_positional_parameters():
+    x = ag.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    np.testing.assert_array_equal(ag.sum(x, 0).data, np.sum(x.data, 0))
+    assert ag.reshape(x, (3, 2)).shape == (3, 2)
+    assert ag.transpose(x, (1, 0)).shape == (3, 2)
+    assert ag.max(x, 1, True).shape == (2, 1)
+    np.testing.assert_array_equal(ag.clip(x, 1, 3).data, np.clip(x.data, 1, 3))
+    ag.clip(x, 1, 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0, 1, 1], [1, 0, 0]])
+    with pytest.raises(TypeError, match="got multiple values for argument 'axis'"):
+        ag.sum(x, 0, axis=1)
+    with pytest.raises(TypeError, match="takes 1 array argument"):
+        ag.sum(x, 0, True, 5)
