@@ -6,6 +6,8 @@ Run: ``python -m benchmarks.bench_conv [--repeat N]``.
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -41,6 +43,26 @@ def numpy_conv_backward(x, w, gy, pad):  # type: ignore[no-untyped-def]
     return gx, gw, gy.sum((0, 2, 3))
 
 
+_COLD_START = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from autograd import kernels
+kernels.conv2d_forward(np.ones((2, 6, 14, 14), np.float32), np.ones((16, 6, 5, 5), np.float32))
+print(time.perf_counter() - t0)
+"""
+
+
+def cold_start_seconds(runs: int = 3) -> float:
+    """Median wall time of ``import autograd.kernels`` + one conv call in a new process."""
+    times = []
+    for _ in range(runs + 1):  # the first run may compile and fill the cache
+        out = subprocess.run([sys.executable, "-c", _COLD_START], capture_output=True,
+                             text=True, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return sorted(times[1:])[len(times[1:]) // 2]
+
+
 def _torch_conv2d(*args):  # type: ignore[no-untyped-def]
     import torch
 
@@ -62,6 +84,8 @@ def main() -> None:
     kernels.conv2d_forward(np.ones((1, 1, 4, 4), dtype), np.ones((1, 1, 3, 3), dtype))
     print(f"first conv call in this process (JIT compile or cache load): "
           f"{time.perf_counter() - t0:.3f} s")
+    print(f"fresh process, import + first conv call (cache warm; median of 3): "
+          f"{cold_start_seconds():.3f} s")
 
     fwd, bwd, both, bwd_w = [], [], [], []
     for name, N, C, H, W, OC, K, s, p in SHAPES:

@@ -94,14 +94,18 @@ def _im2row(xt, col, off, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW):  # noqa: N803
                 for kw in range(KW):
                     iw = ow * sw - pw + kw * dw
                     base = (kh * KW + kw) * Cg
+                    # 0-based views: no negative-index wraparound, so the copies vectorize
                     if 0 <= ih < H and 0 <= iw < W:
                         for g in range(G):
+                            dst = col[g, r, base : base + Cg]
+                            src = xt[ih, iw, g * Cg : (g + 1) * Cg]
                             for c in range(Cg):
-                                col[g, r, base + c] = xt[ih, iw, g * Cg + c]
+                                dst[c] = src[c]
                     else:
                         for g in range(G):
+                            dst = col[g, r, base : base + Cg]
                             for c in range(Cg):
-                                col[g, r, base + c] = 0
+                                dst[c] = 0
 
 
 @njit(**JIT_OPTIONS)
@@ -123,8 +127,10 @@ def _row2im(col, off, gxt, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW):  # noqa: N80
                         continue
                     base = (kh * KW + kw) * Cg
                     for g in range(G):
+                        src = col[g, r, base : base + Cg]
+                        dst = gxt[ih, iw, g * Cg : (g + 1) * Cg]
                         for c in range(Cg):
-                            gxt[ih, iw, g * Cg + c] += col[g, r, base + c]
+                            dst[c] += src[c]
 
 
 @njit(**JIT_OPTIONS)
