@@ -102,6 +102,8 @@ CONV_CASES = [
     (3, 6, 14, 14, 16, 5, 5, (1, 1), (0, 0), (1, 1), 1),  # LeNet conv2 layout
     (3, 2, 6, 7, 4, 3, 2, (1, 2), (1, 1), (1, 1), 1),  # im2col path, stride only along W
     (2, 8, 7, 7, 4, 3, 3, (2, 2), (0, 0), (1, 1), 1),  # im2col path, stride 2
+    (2, 16, 6, 5, 8, 3, 3, (1, 1), (1, 1), (1, 1), 1),  # padded grid / NHWC, many channels
+    (2, 32, 5, 6, 4, 3, 3, (1, 1), (0, 1), (2, 1), 2),  # the same, 16 channels per group
 ]
 
 
@@ -174,7 +176,7 @@ def force_conv_mode(monkeypatch):
     from autograd.kernels import conv
 
     def force(mode):
-        def pick(C, groups, sh, sw, junk_safe=True):
+        def pick(C, groups, sh, sw, junk_safe=True, op="forward"):
             if mode == conv._FLAT and not (sh == 1 and sw == 1 and junk_safe):
                 return conv._COL
             return mode
