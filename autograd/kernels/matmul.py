@@ -25,7 +25,8 @@ __all__ = ["matmul", "linear", "ACTIVATIONS"]
 ACTIVATIONS = {None: 0, "relu": 1, "tanh": 2, "sigmoid": 3}
 _SMALL_FLOPS = 2 * 64**3  # below this, one plain BLAS call beats starting the worker pool
 _MIN_ROWS = 16  # fewest rows per worker block
-_SMALL_EPILOGUE = 1 << 14  # below this many outputs, the epilogue runs on the calling thread
+_SMALL_EPILOGUE = 1 << 18  # below this many outputs the epilogue runs on the calling thread
+# (waking the pool's passive OpenMP threads costs more than the pass itself there)
 
 
 @njit(**JIT_OPTIONS)
@@ -188,6 +189,9 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # One matrix (or a tiny batch): NumPy's threaded BLAS call, nothing to fuse around it.
         # NOTE: splitting the rows over our workers, one single-threaded BLAS call each,
         # measured 0.57x NumPy at n = 256..512 and 0.90-0.95x at 1024..2048 (2 threads).
+        if B == 1:  # plain 2-D product: NumPy's 2-D path
+            np.matmul(a3[0], b3[0], out=c[0])
+            return c.reshape(final_shape)
         np.matmul(a3 if ba == B else a3[_index(a2.shape[:-2], batch)],
                   b3 if bb == B else b3[_index(b2.shape[:-2], batch)], out=c)
         return c.reshape(final_shape)
