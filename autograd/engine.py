@@ -17,6 +17,7 @@ import numpy as np
 
 from autograd import mode, scope
 from autograd.errors import DTypeError, ShapeError, describe
+from autograd.ops.shape import sum_to
 from autograd.registry import Primitive
 from autograd.tensor import Tensor, as_array_like
 
@@ -91,25 +92,32 @@ class Node:
 
 def _promote(args: Sequence[Any]) -> tuple[tuple[Tensor | None, ...], list[Any]]:
     """Wrap every argument as a Tensor; Python scalars take the dtype of the tensor operands."""
-    ref_dtype = None
+    arrays: list[Any] = []
+    plain = True
     for a in args:
         if isinstance(a, Tensor):
-            if a.data.dtype.kind == "f":
-                ref_dtype = a.data.dtype
-                break
-        elif isinstance(a, np.ndarray) and a.dtype.kind == "f" and ref_dtype is None:
+            arrays.append(a.data)
+        elif a is None:
+            arrays.append(None)
+        else:
+            plain = False
+            break
+    if plain:  # the common case: only Tensors (and None)
+        return tuple(args), arrays
+    ref_dtype = None
+    for a in args:
+        if isinstance(a, Tensor) and a.data.dtype.kind == "f":
+            ref_dtype = a.data.dtype  # a floating Tensor operand decides
+            break
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and ref_dtype is None:
             ref_dtype = a.dtype
     tensors: list[Tensor | None] = []
-    arrays: list[Any] = []
+    arrays = []
     for a in args:
-        if a is None:
-            tensors.append(None)
-            arrays.append(None)
-            continue
-        if not isinstance(a, Tensor):
+        if a is not None and not isinstance(a, Tensor):
             a = Tensor(as_array_like(a, ref_dtype))
         tensors.append(a)
-        arrays.append(a.data)
+        arrays.append(None if a is None else a.data)
     return tuple(tensors), arrays
 
 
@@ -147,11 +155,12 @@ def apply(prim: Primitive, args: Sequence[Any], params: dict[str, Any]) -> Tenso
     if not isinstance(out, np.ndarray):
         out = np.asarray(out)
     result = Tensor._from_op(out, tensors)
-    needs = (
-        prim.differentiable
-        and mode.is_grad_enabled()
-        and any(t is not None and t.requires_grad for t in tensors)
-    )
+    needs = False
+    if prim.differentiable and mode.is_grad_enabled():
+        for t in tensors:
+            if t is not None and t.requires_grad:
+                needs = True
+                break
     if needs or obs:
         node = Node(prim, tensors, params, aux, result)
         if mode.is_anomaly_enabled():
@@ -212,8 +221,6 @@ def _add(a: Tensor | None, b: Tensor, create_graph: bool) -> Tensor:
 
 def _fit(gi: Any, inp: Tensor, create_graph: bool) -> Tensor:
     """Make a VJP result a Tensor of the input's shape and dtype (sum over broadcast dims)."""
-    from autograd.ops.shape import sum_to
-
     if not isinstance(gi, Tensor):
         gi = Tensor(np.asarray(gi))
     if gi.shape != inp.shape:

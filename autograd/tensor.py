@@ -37,6 +37,8 @@ def as_array_like(a: Any, ref_dtype: np.dtype | None = None) -> np.ndarray:
     """
     if isinstance(a, np.ndarray):
         return a
+    if type(a) is float:  # fast path for the most common constant
+        return np.array(a, dtype=ref_dtype if ref_dtype is not None else _default_dtype)
     if isinstance(a, np.generic):
         return np.asarray(a)
     arr = np.asarray(a)

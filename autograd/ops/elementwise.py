@@ -19,7 +19,10 @@ def broadcast_check(name: str) -> Callable[..., None]:
 
     def check(*arrays: Any, **_: Any) -> None:
         first = arrays[0].shape
-        if all(a.shape == first or not a.shape for a in arrays[1:]):
+        for a in arrays[1:]:
+            if a.shape != first and a.shape:
+                break
+        else:
             return  # fast path: equal shapes or scalars always broadcast
         shapes = [a.shape for a in arrays if a is not None]
         try:
