@@ -32,8 +32,9 @@ def set_default_dtype(dtype: Any) -> None:
 def as_array_like(a: Any, ref_dtype: np.dtype | None = None) -> np.ndarray:
     """Convert a Python number, list or array to an ndarray with tracegrad's dtype rules.
 
-    Python floats (and lists of them) become the default float dtype, or `ref_dtype` when
-    combined with a floating tensor, so `x32 * 2.0` stays float32; ndarrays keep theirs.
+    Python floats (and lists of them) become the default float dtype; Python numbers and lists
+    combined with a floating tensor take its dtype (`ref_dtype`), so `x32 * 2.0` and
+    `x32 + [1, 2]` stay float32. ndarrays keep theirs.
     """
     if isinstance(a, np.ndarray):
         return a
@@ -42,14 +43,12 @@ def as_array_like(a: Any, ref_dtype: np.dtype | None = None) -> np.ndarray:
     if isinstance(a, np.generic):
         return np.asarray(a)
     arr = np.asarray(a)
-    if arr.dtype.kind == "f" or (ref_dtype is not None and arr.dtype.kind in "iub"):
-        if isinstance(a, bool) and ref_dtype is None:
-            return arr
-        target = ref_dtype if ref_dtype is not None else _default_dtype
-        if arr.dtype.kind == "f" or isinstance(a, (int, float)):
-            return arr.astype(target)
     if arr.dtype == object:
         raise TypeError(f"cannot make a tensor from {type(a).__name__} (ragged or non-numeric)")
+    if ref_dtype is not None and arr.dtype.kind in "iubf":
+        return arr.astype(ref_dtype)  # `x32 + [1, 2]` stays float32, as in PyTorch
+    if arr.dtype.kind == "f":
+        return arr.astype(_default_dtype)
     return arr
 
 

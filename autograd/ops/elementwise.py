@@ -125,11 +125,7 @@ minimum.defvjp(
 )
 
 
-def _where_check(cond: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
-    broadcast_check("where")(cond, x, y)
-
-
-@primitive("where", check=_where_check, saves=("inputs",))
+@primitive("where", check=broadcast_check("where"), saves=("inputs",))
 def where(cond: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """`x` where `cond` else `y`; only the chosen branch receives gradient."""
     return np.where(cond.astype(bool, copy=False), x, y)

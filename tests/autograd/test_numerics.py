@@ -116,6 +116,9 @@ def test_float32_stays_float32():
     assert x.grad.dtype == np.float32
     assert ag.tensor(1.0).dtype == np.float32
     assert ag.Tensor(np.ones(2)).dtype == np.float64
+    assert (x + [1, 2]).dtype == np.float32  # Python ints/lists take the tensor's dtype
+    assert (x * True).dtype == np.float32
+    assert (ag.tensor([1, 2]) + 1).dtype == np.int64
 
 
 def test_default_dtype_switch():
