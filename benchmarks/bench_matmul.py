@@ -10,6 +10,7 @@ import argparse
 import numpy as np
 
 from autograd import kernels
+from autograd.kernels.matmul import ACTIVATIONS, _epilogue
 from benchmarks.common import environment_banner, load_torch, measure, print_table
 
 SIZES = [64, 128, 256, 512, 1024, 2048]
@@ -59,6 +60,26 @@ def main() -> None:
         rows.append(measure(f"tanh(x@W.T+b) {batch}x{fin}->{fout}", 2.0 * batch * fin * fout,
                             fns, args.repeat, min_time=0.002))
     print_table(f"linear + bias + tanh, fused vs separate passes ({dtype.name})", rows)
+
+    # The epilogue alone, on an output y already in memory: our one fused pass against
+    # NumPy's two (y += b, then tanh), both in place on the calling thread.
+    rows = []
+    for batch, fout in [(128, 512), (1024, 1024), (4096, 512)]:
+        y = rng.standard_normal((batch, fout)).astype(dtype)
+        bias = rng.standard_normal(fout).astype(dtype)
+
+        def numpy_epilogue(y=y, bias=bias):  # type: ignore[no-untyped-def]
+            y += bias
+            return np.tanh(y, out=y)
+
+        fns = {"ours": lambda y=y, bias=bias: _epilogue(y, bias, ACTIVATIONS["tanh"]),
+               "numpy": numpy_epilogue}
+        if torch is not None:
+            ty, tbias = torch.from_numpy(y.copy()), torch.from_numpy(bias)
+            fns["torch"] = lambda ty=ty, tbias=tbias: ty.add_(tbias).tanh_()
+        rows.append(measure(f"tanh(y+b) in place {batch}x{fout}", 0.0, fns, args.repeat,
+                            min_time=0.002))
+    print_table(f"bias + tanh epilogue alone, one pass vs two ({dtype.name})", rows)
 
 
 if __name__ == "__main__":
