@@ -1,4 +1,4 @@
-"""Shared benchmark helpers: interleaved timing with warm-up excluded, medians, ratio tables."""
+"""Shared benchmark helpers: timing in settled blocks per library, medians, ratio tables."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Row", "environment_banner", "load_torch", "measure", "print_table", "time_interleaved"]
+__all__ = ["Row", "environment_banner", "load_torch", "measure", "print_table", "time_blocks"]
 
 THREADS = 2
+SETTLE = 0.3  # seconds of untimed calls before each block of timed ones (see time_blocks)
 
 # PyTorch's and Numba's GNU OpenMP threads spin-wait after each parallel region by default.
 # On this 2-vCPU VM the spinning threads of one library starve the other's (and BLAS's):
@@ -64,32 +65,39 @@ def environment_banner(threads: int = THREADS) -> str:
     return "\n".join(lines)
 
 
-def time_interleaved(
-    fns: dict[str, Callable[[], object]], repeat: int = 15, warmup: int = 2, min_time: float = 0.0
+def time_blocks(
+    fns: dict[str, Callable[[], object]], repeat: int = 15, rounds: int = 3,
+    settle: float = SETTLE, min_time: float = 0.0,
 ) -> dict[str, float]:
-    """Median seconds per call of each function, calls interleaved so noise hits all alike.
+    """Median seconds per call of each function, timed in blocks, one library at a time.
 
-    Warm-up calls (JIT compilation, workspace allocation) are excluded. ``min_time`` makes each
-    sample loop a function until that many seconds passed, for very fast calls.
+    Each round runs every function in turn (the order rotates between rounds): first untimed
+    calls for ``settle`` seconds, then ``repeat / rounds`` timed samples back to back. The
+    untimed calls outlast the previous library's worker threads, which keep spinning for up to
+    ~100 ms after their last call (OpenBLAS's do): timed right after NumPy's threaded BLAS, our
+    VGG conv forward took 32 ms instead of 16 (its second worker shared a core with a spinning
+    OpenBLAS thread). JIT compilation and workspace allocation fall in the untimed calls.
+    ``min_time`` makes each sample loop a function until that many seconds passed.
     """
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
     samples: dict[str, list[float]] = {name: [] for name in fns}
     order = list(fns.items())
-    for i in range(repeat):
-        # rotate the order each round: a call right after another library's (whose threads
-        # may still be spinning or asleep) was measured up to ~10% slower for the same work
-        for name, fn in order[i % len(order):] + order[:i % len(order)]:
-            n = 0
-            t0 = time.perf_counter()
-            while True:
+    per_round = max(1, -(-repeat // rounds))
+    for r in range(rounds):
+        for name, fn in order[r % len(order):] + order[:r % len(order)]:
+            t_end = time.perf_counter() + settle
+            fn()
+            while time.perf_counter() < t_end:
                 fn()
-                n += 1
-                elapsed = time.perf_counter() - t0
-                if elapsed >= min_time:
-                    break
-            samples[name].append(elapsed / n)
+            for _ in range(per_round):
+                n = 0
+                t0 = time.perf_counter()
+                while True:
+                    fn()
+                    n += 1
+                    elapsed = time.perf_counter() - t0
+                    if elapsed >= min_time:
+                        break
+                samples[name].append(elapsed / n)
     return {name: statistics.median(v) for name, v in samples.items()}
 
 
@@ -104,8 +112,8 @@ class Row:
 
 def measure(case: str, flops: float, fns: dict[str, Callable[[], object]], repeat: int = 15,
             min_time: float = 0.0) -> Row:
-    """Time ``fns`` interleaved and wrap the medians in a Row."""
-    return Row(case, flops, time_interleaved(fns, repeat=repeat, min_time=min_time))
+    """Time ``fns`` (see ``time_blocks``) and wrap the medians in a Row."""
+    return Row(case, flops, time_blocks(fns, repeat=repeat, min_time=min_time))
 
 
 def print_table(title: str, rows: Sequence[Row], baseline: str = "ours") -> None:

@@ -14,12 +14,11 @@ Threading layer (RELIABILITY 26):
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import glob
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 # NOTE: OpenMP worker threads spin-wait after each parallel region by default. On a 2-core
@@ -119,26 +118,38 @@ def _find_scipy_openblas() -> tuple[Any, Any] | None:
     return None
 
 
-@contextlib.contextmanager
-def blas_single_thread() -> Iterator[None]:
-    """Make SciPy's OpenBLAS single-threaded while kernels that call it run (nesting-safe)."""
-    global _blas_depth, _blas_saved, _blas_funcs
-    with _blas_lock:
-        if _blas_funcs is False:
-            _blas_funcs = _find_scipy_openblas()
-        funcs = _blas_funcs
-        if funcs and _blas_depth == 0:
-            _blas_saved = funcs[0]()
-            if _blas_saved != 1:
-                funcs[1](1)
-        _blas_depth += 1
-    try:
-        yield
-    finally:
+class _BlasSingleThread:
+    """Context manager: SciPy's OpenBLAS single-threaded while kernels that call it run.
+
+    Nesting- and thread-safe (a depth count under a lock); the previous thread count comes
+    back when the outermost one exits. A class, not a generator: it runs on every product.
+    """
+
+    def __enter__(self) -> None:
+        global _blas_depth, _blas_saved, _blas_funcs
+        with _blas_lock:
+            if _blas_funcs is False:
+                _blas_funcs = _find_scipy_openblas()
+            if _blas_funcs and _blas_depth == 0:
+                _blas_saved = _blas_funcs[0]()
+                if _blas_saved != 1:
+                    _blas_funcs[1](1)
+            _blas_depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        global _blas_depth
         with _blas_lock:
             _blas_depth -= 1
-            if funcs and _blas_depth == 0 and _blas_saved != 1:
-                funcs[1](_blas_saved)
+            if _blas_funcs and _blas_depth == 0 and _blas_saved != 1:
+                _blas_funcs[1](_blas_saved)
+
+
+_BLAS_SINGLE_THREAD = _BlasSingleThread()
+
+
+def blas_single_thread() -> _BlasSingleThread:
+    """Make SciPy's OpenBLAS single-threaded while kernels that call it run (nesting-safe)."""
+    return _BLAS_SINGLE_THREAD
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,6 +195,12 @@ def as_float_arrays(op: str, names: Sequence[str], *arrays: Any) -> list[np.ndar
     is computed in float64 (the NumPy promotion rule), so a kernel is compiled for at most two
     dtypes.
     """
+    first = arrays[0]
+    if type(first) is np.ndarray and first.dtype in _FLOATS and all(
+        a is None or (type(a) is np.ndarray and a.dtype == first.dtype
+                      and a.flags.c_contiguous) for a in arrays
+    ):
+        return list(arrays)  # the common case: nothing to check further, nothing to copy
     out: list[Any] = []
     dtypes = []
     for name, a in zip(names, arrays, strict=True):

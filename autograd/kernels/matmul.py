@@ -1,12 +1,12 @@
 """Matrix products: ``matmul`` (NumPy semantics, batched with broadcast batch dims) and ``linear``.
 
-A single product (and any tiny one) is one call to NumPy's threaded BLAS: there is nothing to
-fuse around it, and splitting rows over our workers measured slower (see the NOTE in
-``matmul``). A batch of several matrices runs one single-threaded BLAS call (Numba's
-``np.dot``) per worker and matrix, so the workers of our pool (and no second BLAS pool) share
-the cores. ``linear`` runs its GEMM in NumPy's BLAS, then bias and activation in one pass over
-the output (NumPy's separate passes take two); float32 tanh uses a vectorizable rational
-approximation (max 4.7 ulp, see ``_tanh_f32``).
+One thread pool owns the cores: every product large enough to be threaded runs single-threaded
+BLAS calls (``blas.gemm`` / Numba's ``np.dot``, SciPy's OpenBLAS) on our Numba workers, each on
+its own block of the output. NumPy's threaded BLAS is never woken: its workers spin for ~100 ms
+after each call and, on 2 cores, halve the speed of our parallel kernels meanwhile (see
+``_product``). ``linear`` fuses bias and activation into the product: each worker applies them
+to its block right after computing it, while it is in cache (NumPy needs two more passes);
+float32 tanh uses a vectorizable rational approximation (max 4.7 ulp, see ``_tanh_f32``).
 
 Promotion: float32 and float64 operands may be mixed; the result is float64.
 """
@@ -19,11 +19,15 @@ import numpy as np
 from numba import njit, prange
 
 from ._runtime import JIT_OPTIONS, as_float_arrays, blas_single_thread, num_threads, run_parallel
+from .blas import gemm
 
 __all__ = ["matmul", "linear", "ACTIVATIONS"]
 
 ACTIVATIONS = {None: 0, "relu": 1, "tanh": 2, "sigmoid": 3}
 _SMALL_FLOPS = 2 * 64**3  # below this, one plain BLAS call beats starting the worker pool
+_PAR_FLOPS = 1 << 24  # a single product smaller than this runs on the calling thread (waking
+# the passive workers costs 60-80 us on this VM, the time of ~10 MFLOP)
+_BLAS_SERIAL_MNK = 4 * 65536  # OpenBLAS runs products up to this M*N*K on the calling thread
 _MIN_ROWS = 16  # fewest rows per worker block
 
 
@@ -95,10 +99,20 @@ def _tanh_f32(x):
 
 @njit(**_EPILOGUE_OPTIONS)
 def _epilogue(y, b, act):
-    """y = act(y + b) in place, row by row: one pass, one branch-free inner loop per case."""
-    M, N = y.shape
+    """y = act(y + b) in place for a C-contiguous 2-D y (see ``_epilogue_rows``)."""
+    _epilogue_rows(y.reshape(y.size), 0, y.shape[1], y.shape[0], y.shape[1], b, act)
+
+
+@njit(**_EPILOGUE_OPTIONS)
+def _epilogue_rows(yf, y0, ldy, M, N, b, act):  # noqa: N803
+    """act(y + b) in place on the (M, N) block of flat yf at y0 with row stride ldy.
+
+    One pass, row by row, one branch-free inner loop per case.
+    """
     for r in range(M):
-        row = y[r]  # 0-based views: no wraparound checks, the loops vectorize
+        # a contiguous 1-D slice: unit stride and no wraparound checks, the loops vectorize
+        # (rows of a strided 2-D view did not: 0.78 instead of 0.60 ms at 128x512)
+        row = yf[y0 + r * ldy : y0 + r * ldy + N]
         if act == 0:
             for j in range(N):
                 row[j] += b[j]
@@ -107,7 +121,7 @@ def _epilogue(y, b, act):
                 v = row[j] + b[j]
                 row[j] = v if v > 0 else v * 0  # keeps NaN; relu'(0) convention lives in ops
         elif act == 2:
-            if y.itemsize == 4:  # float32
+            if yf.itemsize == 4:  # float32
                 for j in range(N):
                     row[j] = _tanh_f32(row[j] + b[j])
             else:
@@ -125,6 +139,83 @@ def _epilogue(y, b, act):
                 row[j] = v
 
 
+@njit(**JIT_OPTIONS)
+def _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
+    """Part t of T of c = a @ op(b), then act(c + bias) on it if act >= 0.
+
+    op(b) = b.T if tb (b is (N, K), PyTorch's weight layout) else b (K, N). A part is a range
+    of rows of c, or of columns if by_cols; single-threaded BLAS computes it in place, and the
+    epilogue follows while it is still in cache.
+    """
+    M, K = a.shape
+    N = c.shape[1]
+    af, bf, cf = a.reshape(a.size), b.reshape(b.size), c.reshape(c.size)
+    ldb = K if tb else N
+    if by_cols:
+        n0 = t * N // T
+        n1 = (t + 1) * N // T
+        if n1 > n0:
+            gemm(af, 0, K, False, bf, n0 * K if tb else n0, ldb, tb, cf, n0, N, M, n1 - n0, K,
+                 scale)
+            if act >= 0:
+                _epilogue_rows(cf, n0, N, M, n1 - n0, bias[n0:n1], act)
+    else:
+        m0 = t * M // T
+        m1 = (t + 1) * M // T
+        if m1 > m0:
+            gemm(af, m0 * K, K, False, bf, 0, ldb, tb, cf, m0 * N, N, m1 - m0, N, K, scale)
+            if act >= 0:
+                _epilogue(c[m0:m1], bias, act)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _block_par(T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
+    for t in prange(T):
+        _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols)
+
+
+@njit(**JIT_OPTIONS)
+def _block_ser(T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
+    for t in range(T):
+        _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols)
+
+
+_SCALE = {np.dtype(np.float32): np.array([1, 0], np.float32),  # (alpha, beta): read-only
+          np.dtype(np.float64): np.array([1, 0], np.float64)}
+_NO_BIAS = {d: np.zeros(0, d) for d in _SCALE}
+
+
+def _product(a: np.ndarray, b: np.ndarray, tb: bool, c: np.ndarray, bias: np.ndarray,
+             act: int) -> None:
+    """c = a @ op(b), then act(c + bias) if act >= 0; C-contiguous 2-D operands, K > 0.
+
+    Never wakes NumPy's threaded BLAS: its workers spin for ~100 ms after each call and, on
+    2 cores, halve the speed of every parallel kernel of ours that runs meanwhile (measured:
+    VGG conv forward 16 -> 32 ms; a LeNet-5 training step 16.4 -> 20.8 ms). Products that
+    OpenBLAS itself runs single-threaded (M*N*K <= 4 * 65536) go to NumPy on this thread;
+    larger ones run single-threaded BLAS on this thread (below _PAR_FLOPS) or on our workers.
+    """
+    M, K = a.shape
+    N = c.shape[1]
+    if M * N * K <= _BLAS_SERIAL_MNK:
+        np.matmul(a, b.T if tb else b, out=c)
+        if act >= 0:
+            _epilogue(c, bias, act)
+        return
+    # Each worker packs its part of one operand and all of the other: split the dimension
+    # of the larger one (measured at 128x784 @ 784x512: columns 0.60 ms, rows 0.78 ms).
+    by_cols = M < N
+    T = 1
+    if 2 * M * N * K >= _PAR_FLOPS:
+        T = max(1, min(num_threads(), (N if by_cols else M) // _MIN_ROWS))
+    scale = _SCALE[c.dtype]
+    with blas_single_thread():
+        if T == 1:
+            _block_ser(1, a, b, tb, c, bias, act, scale, False)
+        else:
+            run_parallel(_block_par, _block_ser, T, a, b, tb, c, bias, act, scale, by_cols)
+
+
 def _not_aligned(op: str, sa: tuple, sb: tuple) -> ValueError:
     ka, kb = sa[-1], sb[-2] if len(sb) > 1 else sb[0]
     dim_b = len(sb) - 2 if len(sb) > 1 else 0
@@ -136,6 +227,10 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` with NumPy semantics (1-D operands, broadcast batch dims), float32/float64."""
     op = "matmul"
     a, b = as_float_arrays(op, ("a", "b"), a, b)
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.size and b.size:
+        c = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)  # the common case, fast
+        _product(a, b, False, c, _NO_BIAS[c.dtype], -1)
+        return c
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"{op}: operands must be at least 1-D, got shapes {a.shape} and "
                          f"{b.shape}")
@@ -171,13 +266,10 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return c.reshape(final_shape)
     a3 = a2.reshape(ba, M, K)
     b3 = b2.reshape(bb, K, N)
-    if B == 1 or B * M * N * K * 2 <= _SMALL_FLOPS:
-        # One matrix (or a tiny batch): NumPy's threaded BLAS call, nothing to fuse around it.
-        # NOTE: splitting the rows over our workers, one single-threaded BLAS call each,
-        # measured 0.57x NumPy at n = 256..512 and 0.90-0.95x at 1024..2048 (2 threads).
-        if B == 1:  # plain 2-D product: NumPy's 2-D path
-            np.matmul(a3[0], b3[0], out=c[0])
-            return c.reshape(final_shape)
+    if B == 1:
+        _product(a3[0], b3[0], False, c[0], _NO_BIAS[c.dtype], -1)
+        return c.reshape(final_shape)
+    if B * M * N * K * 2 <= _SMALL_FLOPS:  # a tiny batch: one NumPy call (single-threaded)
         np.matmul(a3 if ba == B else a3[_index(a2.shape[:-2], batch)],
                   b3 if bb == B else b3[_index(b2.shape[:-2], batch)], out=c)
         return c.reshape(final_shape)
@@ -226,19 +318,19 @@ def linear(
     act = ACTIVATIONS[activation]
     if y.size == 0:
         return y.reshape(lead + (out_f,))
-    # GEMM in NumPy's threaded BLAS, then bias + activation in one pass over y (NumPy needs
-    # two: y += b, then the activation).
-    # NOTE: the pass runs on the calling thread. OpenBLAS's workers spin for a while after
-    # each GEMM, and a parallel pass right after it measured no faster than this one (the
-    # spinning thread holds the second core). Per-worker GEMMs (single-threaded BLAS, split
-    # over rows or columns, epilogue while in cache) measured 0.55-0.9x NumPy's separate
-    # passes; y.T = w @ x.T (7-15% faster in BLAS at 128 rows) lost it again in the
-    # transposing copy.
+    # Each worker runs the GEMM of its rows, then bias + activation on them in one pass while
+    # they are in cache (NumPy needs two more passes: y += b, then the activation).
+    # NOTE: splitting the columns instead (strided blocks of y) measured 1.5-2.3x slower in
+    # BLAS; y.T = w @ x.T (7-15% faster in BLAS at 128 rows) lost it again in the transposing
+    # copy.
+    bias = _NO_BIAS[y.dtype] if b is None else b
+    if b is None and act != 0:
+        bias = np.zeros(out_f, dtype=x.dtype)
+    act = act if (b is not None or act != 0) else -1  # -1: no epilogue
     if in_f == 0:
         y[...] = 0
+        if act >= 0:
+            _epilogue(y, bias, act)
     else:
-        np.matmul(x2, w.T, out=y)
-    if b is None and act == 0:
-        return y.reshape(lead + (out_f,))
-    _epilogue(y, np.zeros(out_f, dtype=x.dtype) if b is None else b, act)
+        _product(x2, w, True, y, bias, act)
     return y.reshape(lead + (out_f,))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from autograd import kernels as K
+from autograd import kernels as K_  # where a test also has a dimension named K
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -540,6 +541,87 @@ def test_linear_sigmoid_extremes_and_nan():
         np.testing.assert_array_equal(y[:2, 0], [0.0, 1.0])
         assert np.isnan(y[2, 0])
         assert np.isnan(K.linear(x, w.astype(dtype), None, "relu")[2, 0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ta, tb", [(False, False), (False, True), (True, False), (True, True)])
+def test_gemm_blocks_in_place(dtype, ta, tb):
+    """``blas.gemm`` writes C = alpha op(A) op(B) + beta C into a block of a bigger buffer,
+    operands read as blocks (offset, row stride) of others; nothing outside the block moves."""
+    from autograd.kernels.blas import gemm
+
+    rng = np.random.default_rng(30)
+    M, N, K = 7, 5, 6
+    a_big = rng.standard_normal((12, 11)).astype(dtype)  # op(A) is a block of this
+    b_big = rng.standard_normal((10, 9)).astype(dtype)
+    a_blk = a_big[2:2 + K, 3:3 + M] if ta else a_big[2:2 + M, 3:3 + K]
+    b_blk = b_big[1:1 + N, 2:2 + K] if tb else b_big[1:1 + K, 2:2 + N]
+    c_big = rng.standard_normal((9, 8)).astype(dtype)
+    before = c_big.copy()
+    scale = np.array([2.0, 0.5], dtype)
+    gemm(a_big.reshape(-1), 2 * 11 + 3, 11, ta, b_big.reshape(-1), 1 * 9 + 2, 9, tb,
+         c_big.reshape(-1), 1 * 8 + 2, 8, M, N, K, scale)
+    op_a = a_blk.T if ta else a_blk
+    op_b = b_blk.T if tb else b_blk
+    expect = before.astype(np.float64)
+    expect[1:1 + M, 2:2 + N] = 2 * op_a.astype(np.float64) @ op_b + 0.5 * before[1:1 + M, 2:2 + N]
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(c_big, expect, rtol=tol, atol=tol)
+
+
+# (M, K, N) per regime of kernels.matmul/linear: NumPy on this thread (M*N*K <= 2**18),
+# single-threaded BLAS on this thread, workers by rows (M >= N), workers by columns (M < N).
+REGIMES = [(3, 40, 30), (60, 70, 80), (300, 200, 150), (70, 300, 500), (33, 257, 1023)]
+
+
+@pytest.mark.parametrize("M, K, N", REGIMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matmul_and_linear_every_regime(M, K, N, dtype):
+    rng = np.random.default_rng(31)
+    a = rng.standard_normal((M, K)).astype(dtype)
+    b = rng.standard_normal((K, N)).astype(dtype)
+    w = rng.standard_normal((N, K)).astype(dtype)
+    bias = rng.standard_normal(N).astype(dtype)
+    tol = 2e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(K_.matmul(a, b), a.astype(np.float64) @ b, rtol=tol, atol=tol * 10)
+    z = a.astype(np.float64) @ w.T.astype(np.float64) + bias
+    for act, f in [(None, lambda v: v), ("relu", lambda v: np.maximum(v, 0)),
+                   ("tanh", np.tanh), ("sigmoid", lambda v: 0.5 * (1 + np.tanh(v / 2)))]:
+        y = K_.linear(a, w, bias, act)
+        assert y.dtype == dtype and y.shape == (M, N)
+        np.testing.assert_allclose(y, f(z), rtol=tol, atol=tol * 10, err_msg=str(act))
+    np.testing.assert_allclose(K_.linear(a, w, None, "tanh"), np.tanh(z - bias), rtol=tol,
+                               atol=tol * 10)
+
+
+@pytest.mark.parametrize("M, K, N", REGIMES[1:])
+def test_products_never_wake_numpys_blas_threads(monkeypatch, M, K, N):
+    """Above OpenBLAS's own single-thread size, products must not go through NumPy's BLAS:
+    its spinning threads would halve the speed of our parallel kernels for ~100 ms."""
+    mm = sys.modules["autograd.kernels.matmul"]  # the attribute is the function
+    calls = []
+    real = np.matmul
+
+    def spy(*args, **kwargs):
+        calls.append(args[0].shape)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mm.np, "matmul", spy)
+    a = np.ones((M, K), np.float32)
+    K_.matmul(a, np.ones((K, N), np.float32))
+    K_.linear(a, np.ones((N, K), np.float32), np.ones(N, np.float32), "relu")
+    assert calls == []
+
+
+def test_products_propagate_nan_and_inf_on_workers():
+    a = np.ones((300, 200))
+    a[5, 7] = np.nan
+    a[250, 3] = np.inf
+    y = K_.matmul(a, np.ones((200, 100)))
+    assert np.isnan(y[5]).all() and np.isposinf(y[250]).all()
+    assert np.isfinite(np.delete(y, [5, 250], axis=0)).all()
+    z = K_.linear(np.ones((70, 300)), np.where(np.eye(500, 300) > 0, np.nan, 1.0), None, "tanh")
+    assert np.isnan(z[:, :300]).all() and np.all(z[:, 300:] == 1.0)
 
 
 def test_matmul_errors():
