@@ -5,9 +5,12 @@ chunk, unfolds it into a reused per-thread workspace and multiplies it with the 
 single-threaded BLAS (Numba's ``np.dot``). The workspace stays in cache between the unfold and
 the GEMM, and no buffer is allocated per call (page faults are expensive on this machine).
 
-Three unfold layouts (``_mode`` picks one per call; all give the same results):
-- ``_FLAT`` (stride 1): im2col on the padded grid, rows ``(c, kh, kw)``, each row one
-  contiguous slice of the padded sample (see the NOTE at ``_pad_flat``).
+Four layouts (``_mode`` picks one per call; all give the same results):
+- ``_IMPLICIT`` (stride 1, >= 4 channels per group): no unfold at all. Each kernel tap is one
+  GEMM that reads the padded sample in place, as a strided block (see the NOTE at
+  ``_forward_part_implicit``).
+- ``_FLAT`` (stride 1, fewer channels): im2col on the padded grid, rows ``(c, kh, kw)``, each
+  row one contiguous slice of the padded sample (see the NOTE at ``_pad_flat``).
 - ``_NHWC`` (>= 16 channels per group, other strides, and the input gradient): "im2row" from
   an NHWC copy of each sample, rows ``(sample, oh, ow)``, columns ``(kh, kw, c)``: copies move
   runs of C contiguous values.
@@ -34,6 +37,7 @@ from ._runtime import (
     run_parallel,
     workspace,
 )
+from .blas import gemm
 
 __all__ = [
     "conv2d_output_shape",
@@ -46,7 +50,8 @@ __all__ = [
 _COLS_TARGET = 2048  # aim for at least this many GEMM columns per chunk (NHWC path)
 _COLS_TARGET_SMALL = 512  # the same for the im2col paths (their GEMMs like L1/L2-sized chunks)
 _NHWC_MIN_CHANNELS = 16  # channels per group from which the NHWC unfold path is faster
-_NHWC, _COL, _FLAT = 0, 1, 2  # unfold layouts (see the NOTEs below)
+_NHWC, _COL, _FLAT, _IMPLICIT = 0, 1, 2, 3  # unfold layouts (see the NOTEs below)
+_IMPLICIT_MIN_CHANNELS = 4  # channels per group from which implicit GEMM beats the unfold
 _WS_LIMIT = 4 << 20  # bytes of im2col workspace per worker, at most (unless one sample needs more)
 
 Pair = int | Sequence[int]
@@ -633,6 +638,109 @@ def _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw,  # 
                 for k in range(Kg):
                     gw[g, o, k] += tmp[g, o, k]
 
+# NOTE: implicit GEMM (stride 1, from 4 channels per group). On the padded grid, row (c, kh,
+# kw) of the unfolded matrix is the padded sample shifted by kh*dh*Wp + kw*dw: the (Cg x Lp)
+# matrix of all channels at one tap is a block of the padded sample with row stride Hp*Wp.
+# BLAS reads it in place (``blas.gemm`` takes offsets and leading dimensions), so the unfold
+# disappears: one GEMM per tap accumulates into the output (K = Cg per GEMM instead of
+# Cg*KH*KW). Measured with 2 workers: VGG 64->64 forward 17.4 -> 13.7 ms, LeNet conv2
+# 1.13 -> 0.83 ms. Weights are packed (G, KH*KW, OCg, Cg): one contiguous matrix per tap.
+# Junk columns behave as in the padded-grid path above.
+
+
+@njit(**JIT_OPTIONS)
+def _gemm_scales(a):
+    """(alpha, beta) pairs for ``gemm`` in a's dtype: [1, 0] (overwrite), [1, 1] (accumulate)."""
+    sc = np.ones(4, dtype=a.dtype)
+    sc[1] = 0
+    return sc
+
+
+@njit(**JIT_OPTIONS)
+def _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+    """Samples t, t+T, ...: y[n] = sum over taps of wk[g, tap] @ shifted padded x[n], + b."""
+    sc = _gemm_scales(y)
+    N, C, H, W = x.shape
+    G, OCg, Cg = wk.shape[0], wk.shape[2], wk.shape[3]
+    OC = G * OCg
+    OH, OW = y.shape[2], y.shape[3]
+    R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
+    has_bias = b.shape[0] > 0
+    xp = ws[t, :S]
+    out = ws[t, S : S + OC * Lp]
+    wf = wk.reshape(wk.size)
+    for n in range(t, N, T):
+        _pad_flat(x, n, xp, ph, pw)
+        for g in range(G):
+            for k in range(KH * KW):
+                shift = (k // KW) * dh * Wp + (k % KW) * dw
+                gemm(wf, (g * KH * KW + k) * OCg * Cg, Cg, False, xp, g * Cg * R + shift, R,
+                     False, out, g * OCg * Lp, Lp, OCg, Lp, Cg, sc[0:2] if k == 0 else sc[2:4])
+        for oc in range(OC):
+            bo = b[oc] if has_bias else 0.0
+            for oh in range(OH):
+                src = out[oc * Lp + oh * Wp : oc * Lp + oh * Wp + OW]
+                dst = y[n, oc, oh]
+                for ow in range(OW):
+                    dst[ow] = src[ow] + bo
+
+
+@njit(**JIT_OPTIONS)
+def _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+    """Samples t, t+T, ...: padded gx[n] += wk[g, tap]^T @ gy[n] at each tap's shift."""
+    sc = _gemm_scales(gx)
+    N, C, H, W = gx.shape
+    G, OCg, Cg = wk.shape[0], wk.shape[2], wk.shape[3]
+    OC = G * OCg
+    OH = gy.shape[2]
+    R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
+    gxp = ws[t, :S]
+    gyc = ws[t, S : S + OC * Lp]
+    gy2 = gyc.reshape((OC, Lp))
+    wf = wk.reshape(wk.size)
+    for n in range(t, N, T):
+        _gather_grid(gy, n, 1, Wp, gy2)
+        gxp[:] = 0
+        for g in range(G):
+            for k in range(KH * KW):
+                shift = (k // KW) * dh * Wp + (k % KW) * dw
+                gemm(wf, (g * KH * KW + k) * OCg * Cg, Cg, True, gyc, g * OCg * Lp, Lp, False,
+                     gxp, g * Cg * R + shift, R, Cg, Lp, OCg, sc[2:4])
+        for c in range(C):
+            for h in range(H):
+                o = c * R + (h + ph) * Wp + pw
+                src = gxp[o : o + W]
+                dst = gx[n, c, h]
+                for w in range(W):
+                    dst[w] = src[w]
+
+
+@njit(**JIT_OPTIONS)
+def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # noqa: N803
+                                   dw):
+    """Samples t, t+T, ...: gwp[t, g, tap] += gy[n] @ (shifted padded x[n])^T."""
+    sc = _gemm_scales(gwp)
+    N, C, H, W = x.shape
+    G, OCg, Cg = gwp.shape[1], gwp.shape[3], gwp.shape[4]
+    OC = G * OCg
+    OH = gy.shape[2]
+    R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
+    gw = gwp[t]
+    gw[:] = 0
+    gwf = gw.reshape(gw.size)
+    xp = ws[t, :S]
+    gyc = ws[t, S : S + OC * Lp]
+    gy2 = gyc.reshape((OC, Lp))
+    for n in range(t, N, T):
+        _pad_flat(x, n, xp, ph, pw)
+        _gather_grid(gy, n, 1, Wp, gy2)
+        for g in range(G):
+            for k in range(KH * KW):
+                shift = (k // KW) * dh * Wp + (k % KW) * dw
+                gemm(gyc, g * OCg * Lp, Lp, False, xp, g * Cg * R + shift, R, True,
+                     gwf, (g * KH * KW + k) * OCg * Cg, Cg, OCg, Cg, Lp, sc[2:4])
+
+
 # --------------------------------------------------------------------------------------------
 # Parallel runners and their serial twins (used in a child forked from a GNU OpenMP parent)
 # --------------------------------------------------------------------------------------------
@@ -704,6 +812,42 @@ def _backward_weight_ser(T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, 
             _backward_weight_part(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
 
 
+@njit(parallel=True, **JIT_OPTIONS)
+def _forward_implicit_par(T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+    for t in prange(T):
+        _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw)
+
+
+@njit(**JIT_OPTIONS)
+def _forward_implicit_ser(T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+    for t in range(T):
+        _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _backward_input_implicit_par(T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+    for t in prange(T):
+        _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw)
+
+
+@njit(**JIT_OPTIONS)
+def _backward_input_implicit_ser(T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+    for t in range(T):
+        _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _backward_weight_implicit_par(T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+    for t in prange(T):
+        _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
+
+
+@njit(**JIT_OPTIONS)
+def _backward_weight_implicit_ser(T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+    for t in range(T):
+        _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
+
+
 # --------------------------------------------------------------------------------------------
 # Python wrappers: checks, promotion, contiguity, workspace sizing
 # --------------------------------------------------------------------------------------------
@@ -751,17 +895,16 @@ def conv2d_output_shape(
 
 def _mode(C: int, groups: int, sh: int, sw: int, junk_safe: bool = True,
           op: str = "forward") -> int:
-    """Unfold layout for one call.
+    """Unfold layout for one call (``op`` names the pass; all passes choose alike today).
 
     Stride 1 (and ``junk_safe``: the operand multiplied by the zero junk columns is finite)
-    uses the padded grid, except for the input gradient of layers with >= 16 channels per
-    group, where NHWC im2row measured faster (VGG 64->64, single thread: forward 35 vs 45 ms,
-    weight grad 35 vs 46 ms, input grad 39 vs 32.5 ms). Other strides: NHWC im2row from 16
-    channels per group, im2col below."""
-    many = C // groups >= _NHWC_MIN_CHANNELS
-    if sh == 1 and sw == 1 and junk_safe and not (many and op == "backward_input"):
-        return _FLAT
-    return _NHWC if many else _COL
+    uses the padded grid: implicit GEMM from 4 channels per group, the unfolded grid below
+    (LeNet conv1: 1 channel, 25 GEMMs of K = 1 per sample would cost more than the unfold).
+    Other strides: NHWC im2row from 16 channels per group, im2col below."""
+    cg = C // groups
+    if sh == 1 and sw == 1 and junk_safe:
+        return _IMPLICIT if cg >= _IMPLICIT_MIN_CHANNELS else _FLAT
+    return _NHWC if cg >= _NHWC_MIN_CHANNELS else _COL
 
 
 def _all_finite(a: np.ndarray) -> bool:
@@ -776,9 +919,10 @@ def _geometry(mode: int, x_shape: Sequence[int], OC: int, KH: int, KW: int, OH: 
     """(pixels per sample as laid out in the unfolded matrix, per-worker fixed scratch)."""
     C, H, W = x_shape[1], x_shape[2], x_shape[3]
     ph, pw = padding
-    if mode == _FLAT:
+    if mode in (_FLAT, _IMPLICIT):
         Hp, Wp = H + 2 * ph, W + 2 * pw
-        return OH * Wp, C * Hp * Wp + (KW - 1) * dw + OC * C * KH * KW
+        padded = C * Hp * Wp + (KW - 1) * dw
+        return OH * Wp, padded + (0 if mode == _IMPLICIT else OC * C * KH * KW)
     if mode == _COL:
         return OH * OW, OC * C * KH * KW
     return OH * OW, C * H * W + OC * C * KH * KW
@@ -788,6 +932,8 @@ def _chunking(mode: int, N: int, C: int, OC: int, KH: int, KW: int, L: int,
               itemsize: int) -> tuple[int, int]:
     """(T, nb): worker count and samples per chunk; chunks fill a cache-sized workspace."""
     T = max(1, min(num_threads(), N))
+    if mode == _IMPLICIT:
+        return T, 1  # one sample per step: its GEMMs are large already
     per_sample = (C * KH * KW + OC) * L * itemsize
     target = _COLS_TARGET if mode == _NHWC else _COLS_TARGET_SMALL
     nb = max(1, -(-target // L))
@@ -795,35 +941,46 @@ def _chunking(mode: int, N: int, C: int, OC: int, KH: int, KW: int, L: int,
     return T, max(1, nb)
 
 
-def _workspace(T: int, nb: int, C: int, OC: int, KH: int, KW: int, L: int, fixed: int,
-               dtype: np.dtype) -> np.ndarray:
+def _workspace(mode: int, T: int, nb: int, C: int, OC: int, KH: int, KW: int, L: int,
+               fixed: int, dtype: np.dtype) -> np.ndarray:
     """Per-worker flat scratch: fixed part (sample copy, weight partials), then the unfolded
-    chunk and the GEMM output (or gathered grad_output) of one chunk."""
-    size = fixed + (C * KH * KW + OC) * nb * L
+    chunk (not for implicit GEMM) and the GEMM output (or gathered grad_output) of a chunk."""
+    size = fixed + (OC if mode == _IMPLICIT else C * KH * KW + OC) * nb * L
     return workspace("conv2d", (T, size), dtype)
 
 
-def _use_col(mode: int) -> bool:
-    return mode != _NHWC
+def _packed_shape(w_shape: Sequence[int], groups: int, mode: int) -> tuple[int, ...]:
+    OC, Cg, KH, KW = w_shape
+    if mode == _IMPLICIT:
+        return (groups, KH * KW, OC // groups, Cg)
+    return (groups, OC // groups, Cg * KH * KW)
 
 
-def _pack_weight(w: np.ndarray, groups: int, use_col: bool) -> np.ndarray:
-    """(OC, Cg, KH, KW) -> contiguous (G, OC/G, K): columns (c, kh, kw) for im2col, else
-    (kh, kw, c)."""
+def _pack_weight(w: np.ndarray, groups: int, mode: int) -> np.ndarray:
+    """(OC, Cg, KH, KW) -> contiguous: (G, KH*KW, OC/G, Cg) for implicit GEMM (a matrix per
+    tap), else (G, OC/G, K) with columns (c, kh, kw) for im2col, (kh, kw, c) for NHWC."""
     OC, Cg, KH, KW = w.shape
-    if use_col:
-        return w.reshape(groups, OC // groups, Cg * KH * KW)
-    wp = w.reshape(groups, OC // groups, Cg, KH, KW).transpose(0, 1, 3, 4, 2)
-    return np.ascontiguousarray(wp).reshape(groups, OC // groups, KH * KW * Cg)
+    w5 = w.reshape(groups, OC // groups, Cg, KH, KW)
+    if mode == _IMPLICIT:
+        wp = w5.transpose(0, 3, 4, 1, 2)
+    elif mode == _NHWC:
+        wp = w5.transpose(0, 1, 3, 4, 2)
+    else:
+        return w.reshape(_packed_shape(w.shape, groups, mode))
+    return np.ascontiguousarray(wp).reshape(_packed_shape(w.shape, groups, mode))
 
 
-def _unpack_weight(wp: np.ndarray, w_shape: Sequence[int], use_col: bool) -> np.ndarray:
+def _unpack_weight(wp: np.ndarray, w_shape: Sequence[int], mode: int) -> np.ndarray:
     """Inverse of ``_pack_weight``."""
     OC, Cg, KH, KW = w_shape
-    if use_col:
+    G = wp.shape[0]
+    if mode == _IMPLICIT:
+        w = wp.reshape(G, KH, KW, OC // G, Cg).transpose(0, 3, 4, 1, 2)
+    elif mode == _NHWC:
+        w = wp.reshape(OC, KH, KW, Cg).transpose(0, 3, 1, 2)
+    else:
         return np.ascontiguousarray(wp).reshape(w_shape)
-    w = wp.reshape(OC, KH, KW, Cg).transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(w)
+    return np.ascontiguousarray(w).reshape(w_shape)
 
 
 def _as_int_params(op, stride, padding, dilation):  # type: ignore[no-untyped-def]
@@ -862,11 +1019,15 @@ def conv2d_forward(
     mode = _mode(C, groups, sh, sw)
     L, fixed = _geometry(mode, x.shape, OC, KH, KW, OH, OW, (ph, pw), dw)
     T, nb = _chunking(mode, N, C, OC, KH, KW, L, x.itemsize)
-    wp = _pack_weight(w, groups, _use_col(mode))
-    ws = _workspace(T, nb, C, OC, KH, KW, L, fixed, x.dtype)
+    wp = _pack_weight(w, groups, mode)
+    ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, x.dtype)
     with blas_single_thread():
-        run_parallel(_forward_par, _forward_ser, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw,
-                     dh, dw, nb, mode)
+        if mode == _IMPLICIT:
+            run_parallel(_forward_implicit_par, _forward_implicit_ser, T, x, wp, b, y, ws,
+                         KH, KW, ph, pw, dh, dw)
+        else:
+            run_parallel(_forward_par, _forward_ser, T, x, wp, b, y, ws, KH, KW, sh, sw, ph,
+                         pw, dh, dw, nb, mode)
     return y
 
 
@@ -905,11 +1066,15 @@ def conv2d_backward_input(
     mode = _mode(C, groups, sh, sw, junk_safe=_all_finite(w), op="backward_input")
     L, fixed = _geometry(mode, x_shape, OC, KH, KW, OH, OW, (ph, pw), dw)
     T, nb = _chunking(mode, N, C, OC, KH, KW, L, gy.itemsize)
-    wp = _pack_weight(w, groups, _use_col(mode))
-    ws = _workspace(T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
+    wp = _pack_weight(w, groups, mode)
+    ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
     with blas_single_thread():
-        run_parallel(_backward_input_par, _backward_input_ser, T, gy, wp, gx, ws, KH, KW,
-                     sh, sw, ph, pw, dh, dw, nb, mode)
+        if mode == _IMPLICIT:
+            run_parallel(_backward_input_implicit_par, _backward_input_implicit_ser, T, gy, wp,
+                         gx, ws, KH, KW, ph, pw, dh, dw)
+        else:
+            run_parallel(_backward_input_par, _backward_input_ser, T, gy, wp, gx, ws, KH, KW,
+                         sh, sw, ph, pw, dh, dw, nb, mode)
     return gx
 
 
@@ -940,12 +1105,16 @@ def conv2d_backward_weight(
     mode = _mode(C, groups, sh, sw, junk_safe=_all_finite(x), op="backward_weight")
     L, fixed = _geometry(mode, x.shape, OC, KH, KW, OH, OW, (ph, pw), dw)
     T, nb = _chunking(mode, N, C, OC, KH, KW, L, gy.itemsize)
-    gwp = workspace("conv2d_gw", (T, groups, OC // groups, Kg), gy.dtype)
-    ws = _workspace(T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
+    gwp = workspace("conv2d_gw", (T,) + _packed_shape(w_shape, groups, mode), gy.dtype)
+    ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
     with blas_single_thread():
-        run_parallel(_backward_weight_par, _backward_weight_ser, T, gy, x, gwp, ws, KH, KW,
-                     sh, sw, ph, pw, dh, dw, nb, mode)
-    return _unpack_weight(gwp.sum(axis=0), w_shape, _use_col(mode))
+        if mode == _IMPLICIT:
+            run_parallel(_backward_weight_implicit_par, _backward_weight_implicit_ser, T, gy,
+                         x, gwp, ws, KH, KW, ph, pw, dh, dw)
+        else:
+            run_parallel(_backward_weight_par, _backward_weight_ser, T, gy, x, gwp, ws, KH, KW,
+                         sh, sw, ph, pw, dh, dw, nb, mode)
+    return _unpack_weight(gwp.sum(axis=0), w_shape, mode)
 
 
 def conv2d_backward_bias(gy: np.ndarray) -> np.ndarray:

@@ -172,13 +172,14 @@ def test_conv_large_batch_chunks_and_many_channels():
 
 @pytest.fixture
 def force_conv_mode(monkeypatch):
-    """Force the unfold layout of the conv kernels (0: NHWC im2row, 1: im2col, 2: padded
-    grid); the padded grid only where it applies (few channels, stride 1)."""
+    """Force the layout of the conv kernels (0: NHWC im2row, 1: im2col, 2: padded grid,
+    3: implicit GEMM on the padded grid); the grid ones only where they apply (stride 1)."""
     from autograd.kernels import conv
 
     def force(mode):
         def pick(C, groups, sh, sw, junk_safe=True, op="forward"):
-            if mode == conv._FLAT and not (sh == 1 and sw == 1 and junk_safe):
+            grid = mode in (conv._FLAT, conv._IMPLICIT)
+            if grid and not (sh == 1 and sw == 1 and junk_safe):
                 return conv._COL
             return mode
 
@@ -190,7 +191,7 @@ def force_conv_mode(monkeypatch):
 @pytest.mark.parametrize("case", CONV_CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_conv_unfold_layouts_agree(case, dtype, force_conv_mode):
-    """The three unfold layouts give the same forward and gradients (vs the reference)."""
+    """The four layouts give the same forward and gradients (vs the reference)."""
     N, C, H, W, OC, KH, KW, s, p, d, g = case
     rng = np.random.default_rng(13)
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
@@ -200,7 +201,7 @@ def test_conv_unfold_layouts_agree(case, dtype, force_conv_mode):
     tol = 1e-4 if dtype == np.float32 else 1e-10
     ref = conv_ref(x, w, b, s, p, d, g)
     results = []
-    for mode in (0, 1, 2):
+    for mode in (0, 1, 2, 3):
         force_conv_mode(mode)
         y = K.conv2d_forward(x, w, b, s, p, d, g)
         assert y.dtype == dtype
