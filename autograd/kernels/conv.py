@@ -6,9 +6,9 @@ single-threaded BLAS (Numba's ``np.dot``). The workspace stays in cache between 
 the GEMM, and no buffer is allocated per call (page faults are expensive on this machine).
 
 Four layouts (``_mode`` picks one per call; all give the same results):
-- ``_IMPLICIT`` (stride 1, >= 4 channels per group): no unfold at all. Each kernel tap is one
-  GEMM that reads the padded sample in place, as a strided block (see the NOTE at
-  ``_forward_part_implicit``).
+- ``_IMPLICIT`` (stride 1, >= 4 channels per group): no unfold. Each kernel row is one GEMM
+  that reads the padded sample (copied once per kernel column) in place, as a strided block
+  (see the NOTE at ``_spread_kw``).
 - ``_FLAT`` (stride 1, fewer channels): im2col on the padded grid, rows ``(c, kh, kw)``, each
   row one contiguous slice of the padded sample (see the NOTE at ``_pad_flat``).
 - ``_NHWC`` (>= 16 channels per group, other strides, and the input gradient): "im2row" from
@@ -639,13 +639,15 @@ def _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw,  # 
                     gw[g, o, k] += tmp[g, o, k]
 
 # NOTE: implicit GEMM (stride 1, from 4 channels per group). On the padded grid, row (c, kh,
-# kw) of the unfolded matrix is the padded sample shifted by kh*dh*Wp + kw*dw: the (Cg x Lp)
-# matrix of all channels at one tap is a block of the padded sample with row stride Hp*Wp.
-# BLAS reads it in place (``blas.gemm`` takes offsets and leading dimensions), so the unfold
-# disappears: one GEMM per tap accumulates into the output (K = Cg per GEMM instead of
-# Cg*KH*KW). Measured with 2 workers: VGG 64->64 forward 17.4 -> 13.7 ms, LeNet conv2
-# 1.13 -> 0.83 ms. Weights are packed (G, KH*KW, OCg, Cg): one contiguous matrix per tap.
-# Junk columns behave as in the padded-grid path above.
+# kw) of the unfolded matrix is the padded sample shifted by kh*dh*Wp + kw*dw. Copying the
+# padded sample once per kernel column (``_spread_kw``: rows (c, kw), row stride Hp*Wp) makes
+# the (Cg*KW x Lp) matrix of one kernel row kh a block of that copy, shifted by kh*dh*Wp: BLAS
+# reads it in place (``blas.gemm`` takes offsets and leading dimensions), one GEMM per kernel
+# row with K = Cg*KW, instead of unfolding all KH*KW shifts. Weights are packed (G, KH, OCg,
+# Cg*KW). Measured with 2 workers, forward (fwd+bwd) vs the unfolded grid: LeNet conv2 1.20
+# -> 0.61 ms (3.70 -> 2.23 ms), VGG 64->64 17.8 -> 14.9 ms (49.6 -> 44.5 ms). One GEMM per
+# tap (K = Cg, no copy at all) measured the same on VGG, 0.83 ms on LeNet conv2. Junk columns
+# behave as in the padded-grid path above.
 
 
 @njit(**JIT_OPTIONS)
@@ -657,25 +659,49 @@ def _gemm_scales(a):
 
 
 @njit(**JIT_OPTIONS)
+def _spread_kw(xp, xq, C, R, KW, dw):  # noqa: N803
+    """xq[c*KW + kw, :] = xp[c*R + kw*dw :][:R]: the padded sample once per kernel column."""
+    for c in range(C):
+        for kw in range(KW):
+            src = xp[c * R + kw * dw : c * R + kw * dw + R]
+            dst = xq[(c * KW + kw) * R : (c * KW + kw + 1) * R]
+            for i in range(R):
+                dst[i] = src[i]
+
+
+@njit(**JIT_OPTIONS)
+def _gather_kw(gxq, gxp, C, R, KW, dw):  # noqa: N803
+    """gxp[c*R + kw*dw :][:R] += gxq[c*KW + kw, :] (the adjoint of ``_spread_kw``)."""
+    gxp[:] = 0
+    for c in range(C):
+        for kw in range(KW):
+            src = gxq[(c * KW + kw) * R : (c * KW + kw + 1) * R]
+            dst = gxp[c * R + kw * dw : c * R + kw * dw + R]
+            for i in range(R):
+                dst[i] += src[i]
+
+
+@njit(**JIT_OPTIONS)
 def _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
-    """Samples t, t+T, ...: y[n] = sum over taps of wk[g, tap] @ shifted padded x[n], + b."""
+    """Samples t, t+T, ...: y[n] = sum over kh of wk[g, kh] @ (spread padded x[n] at kh), + b."""
     sc = _gemm_scales(y)
     N, C, H, W = x.shape
-    G, OCg, Cg = wk.shape[0], wk.shape[2], wk.shape[3]
+    G, OCg, Kq = wk.shape[0], wk.shape[2], wk.shape[3]
     OC = G * OCg
     OH, OW = y.shape[2], y.shape[3]
     R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
     has_bias = b.shape[0] > 0
     xp = ws[t, :S]
-    out = ws[t, S : S + OC * Lp]
+    xq = ws[t, S : S + C * KW * R]
+    out = ws[t, S + C * KW * R : S + C * KW * R + OC * Lp]
     wf = wk.reshape(wk.size)
     for n in range(t, N, T):
         _pad_flat(x, n, xp, ph, pw)
+        _spread_kw(xp, xq, C, R, KW, dw)
         for g in range(G):
-            for k in range(KH * KW):
-                shift = (k // KW) * dh * Wp + (k % KW) * dw
-                gemm(wf, (g * KH * KW + k) * OCg * Cg, Cg, False, xp, g * Cg * R + shift, R,
-                     False, out, g * OCg * Lp, Lp, OCg, Lp, Cg, sc[0:2] if k == 0 else sc[2:4])
+            for kh in range(KH):
+                gemm(wf, (g * KH + kh) * OCg * Kq, Kq, False, xq, g * Kq * R + kh * dh * Wp, R,
+                     False, out, g * OCg * Lp, Lp, OCg, Lp, Kq, sc[0:2] if kh == 0 else sc[2:4])
         for oc in range(OC):
             bo = b[oc] if has_bias else 0.0
             for oh in range(OH):
@@ -687,25 +713,26 @@ def _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # no
 
 @njit(**JIT_OPTIONS)
 def _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
-    """Samples t, t+T, ...: padded gx[n] += wk[g, tap]^T @ gy[n] at each tap's shift."""
+    """Samples t, t+T, ...: spread gx[n] += wk[g, kh]^T @ gy[n] at each kh, then gathered."""
     sc = _gemm_scales(gx)
     N, C, H, W = gx.shape
-    G, OCg, Cg = wk.shape[0], wk.shape[2], wk.shape[3]
+    G, OCg, Kq = wk.shape[0], wk.shape[2], wk.shape[3]
     OC = G * OCg
     OH = gy.shape[2]
     R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
     gxp = ws[t, :S]
-    gyc = ws[t, S : S + OC * Lp]
+    gxq = ws[t, S : S + C * KW * R]
+    gyc = ws[t, S + C * KW * R : S + C * KW * R + OC * Lp]
     gy2 = gyc.reshape((OC, Lp))
     wf = wk.reshape(wk.size)
     for n in range(t, N, T):
         _gather_grid(gy, n, 1, Wp, gy2)
-        gxp[:] = 0
+        gxq[:] = 0
         for g in range(G):
-            for k in range(KH * KW):
-                shift = (k // KW) * dh * Wp + (k % KW) * dw
-                gemm(wf, (g * KH * KW + k) * OCg * Cg, Cg, True, gyc, g * OCg * Lp, Lp, False,
-                     gxp, g * Cg * R + shift, R, Cg, Lp, OCg, sc[2:4])
+            for kh in range(KH):
+                gemm(wf, (g * KH + kh) * OCg * Kq, Kq, True, gyc, g * OCg * Lp, Lp, False,
+                     gxq, g * Kq * R + kh * dh * Wp, R, Kq, Lp, OCg, sc[2:4])
+        _gather_kw(gxq, gxp, C, R, KW, dw)
         for c in range(C):
             for h in range(H):
                 o = c * R + (h + ph) * Wp + pw
@@ -718,10 +745,10 @@ def _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):
 @njit(**JIT_OPTIONS)
 def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # noqa: N803
                                    dw):
-    """Samples t, t+T, ...: gwp[t, g, tap] += gy[n] @ (shifted padded x[n])^T."""
+    """Samples t, t+T, ...: gwp[t, g, kh] += gy[n] @ (spread padded x[n] at kh)^T."""
     sc = _gemm_scales(gwp)
     N, C, H, W = x.shape
-    G, OCg, Cg = gwp.shape[1], gwp.shape[3], gwp.shape[4]
+    G, OCg, Kq = gwp.shape[1], gwp.shape[3], gwp.shape[4]
     OC = G * OCg
     OH = gy.shape[2]
     R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
@@ -729,16 +756,17 @@ def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # 
     gw[:] = 0
     gwf = gw.reshape(gw.size)
     xp = ws[t, :S]
-    gyc = ws[t, S : S + OC * Lp]
+    xq = ws[t, S : S + C * KW * R]
+    gyc = ws[t, S + C * KW * R : S + C * KW * R + OC * Lp]
     gy2 = gyc.reshape((OC, Lp))
     for n in range(t, N, T):
         _pad_flat(x, n, xp, ph, pw)
+        _spread_kw(xp, xq, C, R, KW, dw)
         _gather_grid(gy, n, 1, Wp, gy2)
         for g in range(G):
-            for k in range(KH * KW):
-                shift = (k // KW) * dh * Wp + (k % KW) * dw
-                gemm(gyc, g * OCg * Lp, Lp, False, xp, g * Cg * R + shift, R, True,
-                     gwf, (g * KH * KW + k) * OCg * Cg, Cg, OCg, Cg, Lp, sc[2:4])
+            for kh in range(KH):
+                gemm(gyc, g * OCg * Lp, Lp, False, xq, g * Kq * R + kh * dh * Wp, R, True,
+                     gwf, (g * KH + kh) * OCg * Kq, Kq, OCg, Kq, Lp, sc[2:4])
 
 
 # --------------------------------------------------------------------------------------------
@@ -922,7 +950,9 @@ def _geometry(mode: int, x_shape: Sequence[int], OC: int, KH: int, KW: int, OH: 
     if mode in (_FLAT, _IMPLICIT):
         Hp, Wp = H + 2 * ph, W + 2 * pw
         padded = C * Hp * Wp + (KW - 1) * dw
-        return OH * Wp, padded + (0 if mode == _IMPLICIT else OC * C * KH * KW)
+        if mode == _IMPLICIT:  # padded sample, then it spread over the kernel columns
+            return OH * Wp, padded + C * KW * Hp * Wp
+        return OH * Wp, padded + OC * C * KH * KW
     if mode == _COL:
         return OH * OW, OC * C * KH * KW
     return OH * OW, C * H * W + OC * C * KH * KW
@@ -952,7 +982,7 @@ def _workspace(mode: int, T: int, nb: int, C: int, OC: int, KH: int, KW: int, L:
 def _packed_shape(w_shape: Sequence[int], groups: int, mode: int) -> tuple[int, ...]:
     OC, Cg, KH, KW = w_shape
     if mode == _IMPLICIT:
-        return (groups, KH * KW, OC // groups, Cg)
+        return (groups, KH, OC // groups, Cg * KW)
     return (groups, OC // groups, Cg * KH * KW)
 
 
@@ -962,7 +992,7 @@ def _pack_weight(w: np.ndarray, groups: int, mode: int) -> np.ndarray:
     OC, Cg, KH, KW = w.shape
     w5 = w.reshape(groups, OC // groups, Cg, KH, KW)
     if mode == _IMPLICIT:
-        wp = w5.transpose(0, 3, 4, 1, 2)
+        wp = w5.transpose(0, 3, 1, 2, 4)
     elif mode == _NHWC:
         wp = w5.transpose(0, 1, 3, 4, 2)
     else:
@@ -975,7 +1005,7 @@ def _unpack_weight(wp: np.ndarray, w_shape: Sequence[int], mode: int) -> np.ndar
     OC, Cg, KH, KW = w_shape
     G = wp.shape[0]
     if mode == _IMPLICIT:
-        w = wp.reshape(G, KH, KW, OC // G, Cg).transpose(0, 3, 4, 1, 2)
+        w = wp.reshape(G, KH, OC // G, Cg, KW).transpose(0, 2, 3, 1, 4)
     elif mode == _NHWC:
         w = wp.reshape(OC, KH, KW, Cg).transpose(0, 3, 1, 2)
     else:
