@@ -2,7 +2,9 @@
 
 Every public function validates shapes and dtypes in Python (ValueError/TypeError naming the
 op and the shapes), makes its inputs C-contiguous, promotes mixed float32/float64 to float64,
-then calls ``@njit(cache=True, fastmath=False)`` code. Nothing here imports tracegrad.
+then calls ``@njit(cache=True)`` code (IEEE semantics: no fast-math flag but FMA contraction
+in the fused epilogue). Products run single-threaded BLAS on the Numba workers, never NumPy's
+threaded BLAS (see ``matmul``). Nothing here imports tracegrad.
 """
 
 from ._runtime import clear_workspaces
