@@ -19,7 +19,7 @@ SIZES = [64, 128, 256, 512, 1024, 2048]
 def main() -> None:
     """Print square matmul and fused linear (bias + activation) tables."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=11)
+    parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--dtype", default="float32")
     args = parser.parse_args()
     print(environment_banner())
