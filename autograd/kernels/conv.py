@@ -643,7 +643,7 @@ def _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw,  # 
 # padded sample once per kernel column (``_spread_kw``: rows (c, kw), row stride Hp*Wp) makes
 # the (Cg*KW x Lp) matrix of one kernel row kh a block of that copy, shifted by kh*dh*Wp: BLAS
 # reads it in place (``blas.gemm`` takes offsets and leading dimensions), one GEMM per kernel
-# row with K = Cg*KW, instead of unfolding all KH*KW shifts. Weights are packed (G, KH, OCg,
+# row with K = Cg*KW, instead of unfolding all KH*KW shifts. Weights are packed (G*KH, OCg,
 # Cg*KW). Measured with 2 workers, forward (fwd+bwd) vs the unfolded grid: LeNet conv2 1.20
 # -> 0.61 ms (3.70 -> 2.23 ms), VGG 64->64 17.8 -> 14.9 ms (49.6 -> 44.5 ms). One GEMM per
 # tap (K = Cg, no copy at all) measured the same on VGG, 0.83 ms on LeNet conv2. Junk columns
@@ -686,7 +686,7 @@ def _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # no
     """Samples t, t+T, ...: y[n] = sum over kh of wk[g, kh] @ (spread padded x[n] at kh), + b."""
     sc = _gemm_scales(y)
     N, C, H, W = x.shape
-    G, OCg, Kq = wk.shape[0], wk.shape[2], wk.shape[3]
+    G, OCg, Kq = wk.shape[0] // KH, wk.shape[1], wk.shape[2]
     OC = G * OCg
     OH, OW = y.shape[2], y.shape[3]
     R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
@@ -716,7 +716,7 @@ def _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):
     """Samples t, t+T, ...: spread gx[n] += wk[g, kh]^T @ gy[n] at each kh, then gathered."""
     sc = _gemm_scales(gx)
     N, C, H, W = gx.shape
-    G, OCg, Kq = wk.shape[0], wk.shape[2], wk.shape[3]
+    G, OCg, Kq = wk.shape[0] // KH, wk.shape[1], wk.shape[2]
     OC = G * OCg
     OH = gy.shape[2]
     R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
@@ -748,7 +748,7 @@ def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # 
     """Samples t, t+T, ...: gwp[t, g, kh] += gy[n] @ (spread padded x[n] at kh)^T."""
     sc = _gemm_scales(gwp)
     N, C, H, W = x.shape
-    G, OCg, Kq = gwp.shape[1], gwp.shape[3], gwp.shape[4]
+    G, OCg, Kq = gwp.shape[1] // KH, gwp.shape[2], gwp.shape[3]
     OC = G * OCg
     OH = gy.shape[2]
     R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
@@ -777,7 +777,9 @@ def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # 
 @njit(parallel=True, **JIT_OPTIONS)
 def _forward_par(T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
     for t in prange(T):
-        if mode == _FLAT:
+        if mode == _IMPLICIT:
+            _forward_part_implicit(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw)
+        elif mode == _FLAT:
             _forward_part_flat(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw, nb)
         elif mode == _COL:
             _forward_part_col(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
@@ -788,7 +790,9 @@ def _forward_par(T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode): 
 @njit(**JIT_OPTIONS)
 def _forward_ser(T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
     for t in range(T):
-        if mode == _FLAT:
+        if mode == _IMPLICIT:
+            _forward_part_implicit(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw)
+        elif mode == _FLAT:
             _forward_part_flat(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw, nb)
         elif mode == _COL:
             _forward_part_col(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
@@ -799,7 +803,9 @@ def _forward_ser(T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode): 
 @njit(parallel=True, **JIT_OPTIONS)
 def _backward_input_par(T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
     for t in prange(T):
-        if mode == _FLAT:
+        if mode == _IMPLICIT:
+            _backward_input_part_implicit(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw)
+        elif mode == _FLAT:
             _backward_input_part_flat(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw, nb)
         elif mode == _COL:
             _backward_input_part_col(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
@@ -810,7 +816,9 @@ def _backward_input_par(T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, m
 @njit(**JIT_OPTIONS)
 def _backward_input_ser(T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
     for t in range(T):
-        if mode == _FLAT:
+        if mode == _IMPLICIT:
+            _backward_input_part_implicit(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw)
+        elif mode == _FLAT:
             _backward_input_part_flat(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw, nb)
         elif mode == _COL:
             _backward_input_part_col(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
@@ -821,7 +829,9 @@ def _backward_input_ser(T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, m
 @njit(parallel=True, **JIT_OPTIONS)
 def _backward_weight_par(T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
     for t in prange(T):
-        if mode == _FLAT:
+        if mode == _IMPLICIT:
+            _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
+        elif mode == _FLAT:
             _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw, nb)
         elif mode == _COL:
             _backward_weight_part_col(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
@@ -832,48 +842,14 @@ def _backward_weight_par(T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, 
 @njit(**JIT_OPTIONS)
 def _backward_weight_ser(T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
     for t in range(T):
-        if mode == _FLAT:
+        if mode == _IMPLICIT:
+            _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
+        elif mode == _FLAT:
             _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw, nb)
         elif mode == _COL:
             _backward_weight_part_col(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
         else:
             _backward_weight_part(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _forward_implicit_par(T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
-    for t in prange(T):
-        _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw)
-
-
-@njit(**JIT_OPTIONS)
-def _forward_implicit_ser(T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
-    for t in range(T):
-        _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _backward_input_implicit_par(T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
-    for t in prange(T):
-        _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw)
-
-
-@njit(**JIT_OPTIONS)
-def _backward_input_implicit_ser(T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
-    for t in range(T):
-        _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _backward_weight_implicit_par(T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
-    for t in prange(T):
-        _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
-
-
-@njit(**JIT_OPTIONS)
-def _backward_weight_implicit_ser(T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
-    for t in range(T):
-        _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -986,13 +962,14 @@ def _workspace(mode: int, T: int, nb: int, C: int, OC: int, KH: int, KW: int, L:
 def _packed_shape(w_shape: Sequence[int], groups: int, mode: int) -> tuple[int, ...]:
     OC, Cg, KH, KW = w_shape
     if mode == _IMPLICIT:
-        return (groups, KH, OC // groups, Cg * KW)
+        return (groups * KH, OC // groups, Cg * KW)
     return (groups, OC // groups, Cg * KH * KW)
 
 
 def _pack_weight(w: np.ndarray, groups: int, mode: int) -> np.ndarray:
-    """(OC, Cg, KH, KW) -> contiguous: (G, KH*KW, OC/G, Cg) for implicit GEMM (a matrix per
-    tap), else (G, OC/G, K) with columns (c, kh, kw) for im2col, (kh, kw, c) for NHWC."""
+    """(OC, Cg, KH, KW) -> contiguous: (G*KH, OC/G, Cg*KW) for implicit GEMM (a matrix per
+    group and kernel row, columns (c, kw)), else (G, OC/G, K) with columns (c, kh, kw) for
+    im2col, (kh, kw, c) for NHWC."""
     OC, Cg, KH, KW = w.shape
     w5 = w.reshape(groups, OC // groups, Cg, KH, KW)
     if mode == _IMPLICIT:
@@ -1007,8 +984,8 @@ def _pack_weight(w: np.ndarray, groups: int, mode: int) -> np.ndarray:
 def _unpack_weight(wp: np.ndarray, w_shape: Sequence[int], mode: int) -> np.ndarray:
     """Inverse of ``_pack_weight``."""
     OC, Cg, KH, KW = w_shape
-    G = wp.shape[0]
     if mode == _IMPLICIT:
+        G = wp.shape[0] // KH
         w = wp.reshape(G, KH, OC // G, Cg, KW).transpose(0, 2, 3, 1, 4)
     elif mode == _NHWC:
         w = wp.reshape(OC, KH, KW, Cg).transpose(0, 3, 1, 2)
@@ -1056,12 +1033,8 @@ def conv2d_forward(
     wp = _pack_weight(w, groups, mode)
     ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, x.dtype)
     with blas_single_thread():
-        if mode == _IMPLICIT:
-            run_parallel(_forward_implicit_par, _forward_implicit_ser, T, x, wp, b, y, ws,
-                         KH, KW, ph, pw, dh, dw)
-        else:
-            run_parallel(_forward_par, _forward_ser, T, x, wp, b, y, ws, KH, KW, sh, sw, ph,
-                         pw, dh, dw, nb, mode)
+        run_parallel(_forward_par, _forward_ser, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw,
+                     dh, dw, nb, mode)
     return y
 
 
@@ -1103,12 +1076,8 @@ def conv2d_backward_input(
     wp = _pack_weight(w, groups, mode)
     ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
     with blas_single_thread():
-        if mode == _IMPLICIT:
-            run_parallel(_backward_input_implicit_par, _backward_input_implicit_ser, T, gy, wp,
-                         gx, ws, KH, KW, ph, pw, dh, dw)
-        else:
-            run_parallel(_backward_input_par, _backward_input_ser, T, gy, wp, gx, ws, KH, KW,
-                         sh, sw, ph, pw, dh, dw, nb, mode)
+        run_parallel(_backward_input_par, _backward_input_ser, T, gy, wp, gx, ws, KH, KW,
+                     sh, sw, ph, pw, dh, dw, nb, mode)
     return gx
 
 
@@ -1142,12 +1111,8 @@ def conv2d_backward_weight(
     gwp = workspace("conv2d_gw", (T,) + _packed_shape(w_shape, groups, mode), gy.dtype)
     ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
     with blas_single_thread():
-        if mode == _IMPLICIT:
-            run_parallel(_backward_weight_implicit_par, _backward_weight_implicit_ser, T, gy,
-                         x, gwp, ws, KH, KW, ph, pw, dh, dw)
-        else:
-            run_parallel(_backward_weight_par, _backward_weight_ser, T, gy, x, gwp, ws, KH, KW,
-                         sh, sw, ph, pw, dh, dw, nb, mode)
+        run_parallel(_backward_weight_par, _backward_weight_ser, T, gy, x, gwp, ws, KH, KW,
+                     sh, sw, ph, pw, dh, dw, nb, mode)
     return _unpack_weight(gwp.sum(axis=0), w_shape, mode)
 
 
