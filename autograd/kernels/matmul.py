@@ -26,7 +26,7 @@ __all__ = ["matmul", "linear", "ACTIVATIONS"]
 ACTIVATIONS = {None: 0, "relu": 1, "tanh": 2, "sigmoid": 3}
 _SMALL_FLOPS = 2 * 64**3  # below this, one plain BLAS call beats starting the worker pool
 _PAR_FLOPS = 1 << 24  # a single product smaller than this runs on the calling thread (waking
-# the passive workers costs 60-80 us on this VM, the time of ~10 MFLOP)
+# the passive workers costs up to 60-80 us on this VM, the time of ~10 MFLOP)
 _BLAS_SERIAL_MNK = 4 * 65536  # OpenBLAS runs products up to this M*N*K on the calling thread
 _MIN_ROWS = 16  # fewest rows per worker block
 
