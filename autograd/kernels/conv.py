@@ -659,6 +659,13 @@ def _gemm_scales(a):
 
 
 @njit(**JIT_OPTIONS)
+def _implicit_views(ws, t, S, C, KW, R, OC, Lp):  # noqa: N803
+    """Worker t's scratch: padded sample (S), its spread copy (C*KW*R), output grid (OC*Lp)."""
+    q = S + C * KW * R
+    return ws[t, :S], ws[t, S:q], ws[t, q : q + OC * Lp]
+
+
+@njit(**JIT_OPTIONS)
 def _spread_kw(xp, xq, C, R, KW, dw):  # noqa: N803
     """xq[c*KW + kw, :] = xp[c*R + kw*dw :][:R]: the padded sample once per kernel column."""
     for c in range(C):
@@ -691,9 +698,7 @@ def _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # no
     OH, OW = y.shape[2], y.shape[3]
     R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
     has_bias = b.shape[0] > 0
-    xp = ws[t, :S]
-    xq = ws[t, S : S + C * KW * R]
-    out = ws[t, S + C * KW * R : S + C * KW * R + OC * Lp]
+    xp, xq, out = _implicit_views(ws, t, S, C, KW, R, OC, Lp)
     wf = wk.reshape(wk.size)
     for n in range(t, N, T):
         _pad_flat(x, n, xp, ph, pw)
@@ -720,9 +725,7 @@ def _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):
     OC = G * OCg
     OH = gy.shape[2]
     R, Wp, Lp, S = _flat_sizes(C, H, W, KW, ph, pw, dw, OH)
-    gxp = ws[t, :S]
-    gxq = ws[t, S : S + C * KW * R]
-    gyc = ws[t, S + C * KW * R : S + C * KW * R + OC * Lp]
+    gxp, gxq, gyc = _implicit_views(ws, t, S, C, KW, R, OC, Lp)
     gy2 = gyc.reshape((OC, Lp))
     wf = wk.reshape(wk.size)
     for n in range(t, N, T):
@@ -755,9 +758,7 @@ def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # 
     gw = gwp[t]
     gw[:] = 0
     gwf = gw.reshape(gw.size)
-    xp = ws[t, :S]
-    xq = ws[t, S : S + C * KW * R]
-    gyc = ws[t, S + C * KW * R : S + C * KW * R + OC * Lp]
+    xp, xq, gyc = _implicit_views(ws, t, S, C, KW, R, OC, Lp)
     gy2 = gyc.reshape((OC, Lp))
     for n in range(t, N, T):
         _pad_flat(x, n, xp, ph, pw)
@@ -774,82 +775,81 @@ def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # 
 # --------------------------------------------------------------------------------------------
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def _forward_par(T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
-    for t in prange(T):
-        if mode == _IMPLICIT:
-            _forward_part_implicit(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw)
-        elif mode == _FLAT:
-            _forward_part_flat(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw, nb)
-        elif mode == _COL:
-            _forward_part_col(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-        else:
-            _forward_part(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
+@njit(**JIT_OPTIONS)
+def _forward_any(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
+    """Part t of T of the forward pass, in the layout ``mode``."""
+    if mode == _IMPLICIT:
+        _forward_part_implicit(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw)
+    elif mode == _FLAT:
+        _forward_part_flat(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw, nb)
+    elif mode == _COL:
+        _forward_part_col(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
+    else:
+        _forward_part(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
 
 
 @njit(**JIT_OPTIONS)
-def _forward_ser(T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
-    for t in range(T):
-        if mode == _IMPLICIT:
-            _forward_part_implicit(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw)
-        elif mode == _FLAT:
-            _forward_part_flat(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw, nb)
-        elif mode == _COL:
-            _forward_part_col(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-        else:
-            _forward_part(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _backward_input_par(T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
-    for t in prange(T):
-        if mode == _IMPLICIT:
-            _backward_input_part_implicit(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw)
-        elif mode == _FLAT:
-            _backward_input_part_flat(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw, nb)
-        elif mode == _COL:
-            _backward_input_part_col(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-        else:
-            _backward_input_part(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
+def _backward_input_any(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb,  # noqa: N803
+                        mode):
+    """Part t of T of the input gradient, in the layout ``mode``."""
+    if mode == _IMPLICIT:
+        _backward_input_part_implicit(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw)
+    elif mode == _FLAT:
+        _backward_input_part_flat(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw, nb)
+    elif mode == _COL:
+        _backward_input_part_col(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
+    else:
+        _backward_input_part(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
 
 
 @njit(**JIT_OPTIONS)
-def _backward_input_ser(T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
-    for t in range(T):
-        if mode == _IMPLICIT:
-            _backward_input_part_implicit(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw)
-        elif mode == _FLAT:
-            _backward_input_part_flat(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw, nb)
-        elif mode == _COL:
-            _backward_input_part_col(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-        else:
-            _backward_input_part(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
+def _backward_weight_any(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb,  # noqa: N803
+                         mode):
+    """Part t of T of the weight gradient (into gwp[t]), in the layout ``mode``."""
+    if mode == _IMPLICIT:
+        _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
+    elif mode == _FLAT:
+        _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw, nb)
+    elif mode == _COL:
+        _backward_weight_part_col(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
+    else:
+        _backward_weight_part(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _backward_weight_par(T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
+def _forward_par(T, *args):  # noqa: N803
     for t in prange(T):
-        if mode == _IMPLICIT:
-            _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
-        elif mode == _FLAT:
-            _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw, nb)
-        elif mode == _COL:
-            _backward_weight_part_col(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-        else:
-            _backward_weight_part(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
+        _forward_any(t, T, *args)
 
 
 @njit(**JIT_OPTIONS)
-def _backward_weight_ser(T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
+def _forward_ser(T, *args):  # noqa: N803
     for t in range(T):
-        if mode == _IMPLICIT:
-            _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
-        elif mode == _FLAT:
-            _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw, nb)
-        elif mode == _COL:
-            _backward_weight_part_col(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-        else:
-            _backward_weight_part(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
+        _forward_any(t, T, *args)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _backward_input_par(T, *args):  # noqa: N803
+    for t in prange(T):
+        _backward_input_any(t, T, *args)
+
+
+@njit(**JIT_OPTIONS)
+def _backward_input_ser(T, *args):  # noqa: N803
+    for t in range(T):
+        _backward_input_any(t, T, *args)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _backward_weight_par(T, *args):  # noqa: N803
+    for t in prange(T):
+        _backward_weight_any(t, T, *args)
+
+
+@njit(**JIT_OPTIONS)
+def _backward_weight_ser(T, *args):  # noqa: N803
+    for t in range(T):
+        _backward_weight_any(t, T, *args)
 
 
 # --------------------------------------------------------------------------------------------

@@ -318,15 +318,15 @@ def linear(
     act = ACTIVATIONS[activation]
     if y.size == 0:
         return y.reshape(lead + (out_f,))
-    # Each worker runs the GEMM of its rows, then bias + activation on them in one pass while
-    # they are in cache (NumPy needs two more passes: y += b, then the activation).
-    # NOTE: splitting the columns instead (strided blocks of y) measured 1.5-2.3x slower in
-    # BLAS; y.T = w @ x.T (7-15% faster in BLAS at 128 rows) lost it again in the transposing
+    # Each worker runs the GEMM of its block of y (rows or columns, see ``_product``), then
+    # bias + activation on it in one pass while it is in cache (NumPy needs two more passes:
+    # y += b, then the activation).
+    # NOTE: y.T = w @ x.T (7-15% faster in BLAS at 128 rows) lost it again in the transposing
     # copy.
-    bias = _NO_BIAS[y.dtype] if b is None else b
-    if b is None and act != 0:
-        bias = np.zeros(out_f, dtype=x.dtype)
-    act = act if (b is not None or act != 0) else -1  # -1: no epilogue
+    if b is None and act == 0:
+        act, bias = -1, _NO_BIAS[y.dtype]  # -1: no epilogue
+    else:
+        bias = np.zeros(out_f, dtype=x.dtype) if b is None else b
     if in_f == 0:
         y[...] = 0
         if act >= 0:
