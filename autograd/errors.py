@@ -7,12 +7,16 @@ from collections.abc import Sequence
 import numpy as np
 
 
-class ShapeError(ValueError):
-    """Operands have shapes an op cannot combine (raised before any compute)."""
+class ShapeError(ValueError, RuntimeError):
+    """Operands have shapes an op cannot combine (raised before any compute).
+
+    Also a RuntimeError, which is what PyTorch raises for the same mistake, so `except
+    RuntimeError` written for PyTorch catches it.
+    """
 
 
-class DTypeError(TypeError):
-    """An operand has a dtype an op or a gradient cannot use."""
+class DTypeError(TypeError, RuntimeError):
+    """An operand has a dtype an op or a gradient cannot use (also a RuntimeError, as torch)."""
 
 
 def describe(x: object) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd.aliases import alias_map, resolve
+
 VJP = Callable[..., Any]
 
 REGISTRY: dict[str, Primitive] = {}
@@ -39,6 +41,8 @@ class Primitive:
         "differentiable",
         "nin",
         "param_names",
+        "_param_set",
+        "_aliases",
     )
 
     def __init__(
@@ -68,6 +72,11 @@ class Primitive:
         variadic = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in kinds)
         self.nin = None if variadic else sum(p.kind in positional for p in kinds)
         self.param_names = tuple(p.name for p in kinds if p.kind is inspect.Parameter.KEYWORD_ONLY)
+        var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in kinds)
+        # Keywords the forward accepts (None: any, it takes **kwargs) and PyTorch aliases,
+        # both worked out once here so a call only checks membership.
+        self._param_set = None if var_kw else frozenset(p.name for p in kinds)
+        self._aliases = alias_map(p.name for p in kinds)
         REGISTRY[name] = self
 
     def defvjp(self, *vjps: VJP | None) -> Primitive:
@@ -94,6 +103,8 @@ class Primitive:
     def __call__(self, *args: Any, **params: Any) -> Any:
         from autograd.engine import apply
 
+        if params and self._param_set is not None and not self._param_set.issuperset(params):
+            self._fix_keywords(params)
         if self.nin is not None and len(args) > self.nin:
             extra = args[self.nin :]
             if len(extra) > len(self.param_names):
@@ -107,6 +118,16 @@ class Primitive:
                 params[key] = value
             args = args[: self.nin]
         return apply(self, args, params)
+
+    def _fix_keywords(self, params: dict[str, Any]) -> None:
+        """Rename PyTorch-spelled keywords; an unknown keyword raises TypeError naming the op."""
+        resolve(self.name, params, self._aliases)
+        unknown = [k for k in params if k not in self._param_set]  # type: ignore[operator]
+        if unknown:
+            raise TypeError(
+                f"{self.name}() got an unexpected keyword argument {unknown[0]!r} "
+                f"(it takes {', '.join(self.param_names) or 'no keywords'})"
+            )
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
