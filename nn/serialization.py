@@ -3,8 +3,10 @@
 `save(obj, path)` stores a state dict: a nest of dicts (str or int keys), lists and tuples
 whose leaves are arrays (ndarray, or a Tensor/anything whose `.data` is an ndarray), NumPy
 scalars, int, float, bool, str or None. Each array becomes one `.npy` entry of the archive,
-named by its escaped key path (`data/fc.weight`, `data/state/%230/exp_avg` ...); the nest
-itself and the Python scalars live in a JSON manifest stored as a uint8 array entry.
+named by its key path (`data/fc.weight`, `data/state/#0/exp_avg`, `data/groups/[0]` ...):
+str keys are percent-escaped (so they never contain `/`, `#`, `[` or `]`), int keys are
+written `#<n>` and list positions `[<i>]`, which makes the naming injective. The nest itself
+and the Python scalars live in a JSON manifest stored as a uint8 array entry.
 
 `load(path)` rebuilds the nest exactly: int keys stay ints, tuples stay tuples, floats keep
 every bit (NaN and inf included), NumPy scalars stay NumPy scalars. Tensors come back as
@@ -14,16 +16,18 @@ ndarrays (their `.data`); `Module.load_state_dict` copies them into parameters. 
 Safety: only bool/int/uint/float/complex arrays are written, never with pickle; `load`
 reads with `allow_pickle=False` and refuses anything pickled. The file is written to a
 temporary file in the same directory, fsynced and renamed over `path`, so a crash leaves
-either the old checkpoint or the new one, never a mix. `path` is used exactly as given: no
-`.npz` suffix is appended.
+either the old checkpoint or the new one, never a mix; temporary files left by a killed save
+carry its pid and are removed by the next save or load of the same path. `path` is used
+exactly as given: no `.npz` suffix is appended. Nests deeper than `MAX_DEPTH` and keys whose
+entry names exceed the zip format's 65,535 bytes are refused with `CheckpointError`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import stat
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -48,6 +52,8 @@ _ROOT = "data"
 _ALLOWED_KINDS = "biufc"  # bool, signed, unsigned, float, complex
 _MAX_MANIFEST_BYTES = 64 * 2**20
 _PICKLED = "checkpoint contains pickled data; refusing to load"
+MAX_DEPTH = 100  # nesting levels of dicts/lists/tuples a checkpoint may hold
+_MAX_ENTRY_BYTES = 65_535 - len(".npy")  # the zip format's limit on a member name
 
 
 class CheckpointError(ValueError):
@@ -86,7 +92,7 @@ class _Flattener:
         self.arrays: dict[str, np.ndarray] = {}
         self._active: set[int] = set()
 
-    def node(self, obj: Any, entry: str, where: str) -> dict[str, Any]:
+    def node(self, obj: Any, entry: str, where: str, depth: int = 0) -> dict[str, Any]:
         # bool first: it is an int subclass
         if obj is None:
             return {"t": "none"}
@@ -100,19 +106,23 @@ class _Flattener:
             return {"t": "str", "v": obj}
         if isinstance(obj, np.generic):
             _check_dtype(obj.dtype, where)
-            self.arrays[entry] = np.asarray(obj)
+            self.arrays[self._entry(entry, where)] = np.asarray(obj)
             return {"t": "scalar", "entry": entry}
         arr = _array_of(obj)
         if arr is not None:
             _check_dtype(arr.dtype, where)
-            self.arrays[entry] = arr
+            self.arrays[self._entry(entry, where)] = arr
             return {"t": "array", "entry": entry}
         if isinstance(obj, (Mapping, list, tuple)):
             if id(obj) in self._active:
                 raise CheckpointError(f"cannot save {where!r}: the structure contains itself")
+            if depth >= MAX_DEPTH:
+                raise CheckpointError(
+                    f"cannot save {where[:80]!r}...: nested deeper than {MAX_DEPTH} levels"
+                )
             self._active.add(id(obj))
             try:
-                return self._container(obj, entry, where)
+                return self._container(obj, entry, where, depth + 1)
             finally:
                 self._active.discard(id(obj))
         raise CheckpointError(
@@ -120,7 +130,16 @@ class _Flattener:
             "(use arrays, Tensors, int, float, bool, str, None, and dicts/lists/tuples of them)"
         )
 
-    def _container(self, obj: Any, entry: str, where: str) -> dict[str, Any]:
+    @staticmethod
+    def _entry(entry: str, where: str) -> str:
+        if len(entry.encode()) > _MAX_ENTRY_BYTES:
+            raise CheckpointError(
+                f"cannot save {where[:60]!r}...: its key path is {len(entry.encode())} bytes "
+                f"once escaped; the archive format allows {_MAX_ENTRY_BYTES}"
+            )
+        return entry
+
+    def _container(self, obj: Any, entry: str, where: str, depth: int) -> dict[str, Any]:
         if isinstance(obj, Mapping):
             items = []
             for k, v in obj.items():
@@ -131,16 +150,16 @@ class _Flattener:
                     )
                 if isinstance(k, str):
                     key, part = ["s", k], _escape(k)
-                else:
-                    key, part = ["i", int(k)], f"%23{int(k)}"  # '#' escaped: cannot clash
+                else:  # escaped str keys never hold '#', so '#<n>' cannot clash with one
+                    key, part = ["i", int(k)], f"#{int(k)}"
                 sub = f"{where}.{k}" if where else str(k)
-                items.append([key, self.node(v, f"{entry}/{part}", sub)])
+                items.append([key, self.node(v, f"{entry}/{part}", sub, depth)])
             return {"t": "dict", "items": items}
         kind = "list" if isinstance(obj, list) else "tuple"
         return {
             "t": kind,
             "items": [
-                self.node(v, f"{entry}/%5B{i}%5D", f"{where}[{i}]") for i, v in enumerate(obj)
+                self.node(v, f"{entry}/[{i}]", f"{where}[{i}]", depth) for i, v in enumerate(obj)
             ],
         }
 
@@ -178,7 +197,9 @@ def save(obj: Any, path: str | os.PathLike[str], compress: bool = False) -> None
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot save checkpoint to {path}: {directory} is not a directory")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    remove_stale_temps(path)
+    tmp = str(directory / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             with zipfile.ZipFile(f, mode="w", compression=compression, allowZip64=True) as zf:
@@ -196,6 +217,43 @@ def save(obj: Any, path: str | os.PathLike[str], compress: bool = False) -> None
             pass
         raise
     _fsync_dir(directory)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Delete temporary files a killed `save` of `path` left behind (their pid is gone)."""
+    removed = []
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        candidates = list(directory.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        middle = tmp.name[len(path.name) + 2 : -len(".tmp")].split(".")
+        if len(middle) != 2 or not middle[0].isdigit():
+            continue
+        pid = int(middle[0])
+        if pid != os.getpid() and not _pid_alive(pid):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except OSError:
+                pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """`name` with glob metacharacters made literal."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -247,7 +305,7 @@ class _Builder:
     def bad(self, why: str) -> CheckpointError:
         return CheckpointError(f"{self.path}: corrupt checkpoint manifest: {why}")
 
-    def build(self, node: Any) -> Any:
+    def build(self, node: Any, depth: int = 0) -> Any:
         if not isinstance(node, dict) or "t" not in node:
             raise self.bad(f"node {node!r:.80} is not an object with a type")
         t = node["t"]
@@ -274,11 +332,13 @@ class _Builder:
                     raise self.bad(f"scalar entry {entry!r} has shape {arr.shape}")
                 return arr[()]
             return arr
+        if t in ("list", "tuple", "dict") and depth >= MAX_DEPTH:
+            raise self.bad(f"nested deeper than {MAX_DEPTH} levels")
         if t in ("list", "tuple"):
             items = node.get("items")
             if not isinstance(items, list):
                 raise self.bad(f"{t} node without items")
-            out = [self.build(v) for v in items]
+            out = [self.build(v, depth + 1) for v in items]
             return out if t == "list" else tuple(out)
         if t == "dict":
             items = node.get("items")
@@ -291,7 +351,7 @@ class _Builder:
                 (kind, key), value = item[0], item[1]
                 if not ((kind == "s" and type(key) is str) or (kind == "i" and type(key) is int)):
                     raise self.bad(f"dict key {item[0]!r:.80}")
-                result[key] = self.build(value)
+                result[key] = self.build(value, depth + 1)
             return result
         raise self.bad(f"unknown node type {t!r:.40}")
 
@@ -357,6 +417,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     pickles or object arrays.
     """
     path = Path(os.fspath(path))
+    remove_stale_temps(path)
     with open(path, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
             raise CheckpointError(f"{path}: not a regular file")
@@ -370,6 +431,10 @@ def load(path: str | os.PathLike[str]) -> Any:
         if blob.dtype != np.uint8 or blob.ndim != 1:
             raise ValueError(f"manifest entry has dtype {blob.dtype} and shape {blob.shape}")
         manifest = json.loads(blob.tobytes().decode("ascii"))
+    except RecursionError:
+        raise CheckpointError(
+            f"{path}: corrupt checkpoint manifest (nested deeper than {MAX_DEPTH} levels)"
+        ) from None
     except (ValueError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{path}: corrupt checkpoint manifest ({e})") from e
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
