@@ -2,8 +2,11 @@
 
 Files are looked for in `root`, else `$TRACEGRAD_DATA`, else `~/.cache/tracegrad/mnist`.
 `download=True` fetches missing files from `MNIST.mirrors` (or `$TRACEGRAD_MNIST_MIRROR`,
-a comma-separated list of base URLs), verifying the decompressed content before an atomic
-rename into place.
+a comma-separated list of base URLs), streamed to a temp file with a size cap (the file's
+uncompressed size) and an overall deadline per file (`download_deadline`), verifying the
+decompressed content before an atomic rename into place. A mirror that fails in any way
+(HTTP error, cut-off body, non-HTTP bytes, trickle, flood, wrong MD5) is reported and the
+next one is tried.
 """
 
 from __future__ import annotations
@@ -12,9 +15,6 @@ import gzip
 import hashlib
 import os
 import struct
-import tempfile
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .dataset import Dataset, _check_index
+from .download import DownloadError, fetch
 
 __all__ = ["MNIST", "IDXError", "parse_idx", "read_idx", "default_root"]
 
@@ -126,7 +127,15 @@ class MNIST(Dataset):
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
     ]
-    download_timeout: ClassVar[float] = 30.0
+    download_timeout: ClassVar[float] = 30.0  # seconds per socket wait
+    download_deadline: ClassVar[float] = 600.0  # seconds for one whole file
+    #: Uncompressed sizes in bytes: no genuine copy (gzipped or raw) is larger.
+    sizes: ClassVar[dict[str, int]] = {
+        "train-images-idx3-ubyte": 47_040_016,
+        "train-labels-idx1-ubyte": 60_008,
+        "t10k-images-idx3-ubyte": 7_840_016,
+        "t10k-labels-idx1-ubyte": 10_008,
+    }
     classes: ClassVar[list[str]] = [
         "0 - zero",
         "1 - one",
@@ -209,15 +218,26 @@ class MNIST(Dataset):
             errors = []
             for base in mirrors:
                 url = f"{base}{name}.gz"
+
+                def verify(tmp: Path, url: str = url, md5: str = md5) -> None:
+                    _verify_md5(_decompress(tmp.read_bytes(), url), md5, url)
+
+                staged = self.root / f"{name}.download"
                 try:
-                    with urllib.request.urlopen(url, timeout=self.download_timeout) as resp:
-                        raw = resp.read()
-                    _verify_md5(_decompress(raw, url), md5, url)
-                except (urllib.error.URLError, OSError, ValueError) as e:
-                    errors.append(f"{url}: {e}")
+                    fetch(
+                        url,
+                        staged,
+                        max_bytes=self.sizes.get(name, 64 * 2**20) + 4096,
+                        timeout=self.download_timeout,
+                        deadline=self.download_deadline,
+                        check=verify,
+                    )
+                except (DownloadError, IDXError) as e:
+                    errors.append(str(e) if str(e).startswith(url) else f"{url}: {e}")
                     continue
-                target = self.root / (f"{name}.gz" if raw[:2] == b"\x1f\x8b" else name)
-                _atomic_write(target, raw)
+                with open(staged, "rb") as f:
+                    gz = f.read(2) == b"\x1f\x8b"
+                os.replace(staged, self.root / (f"{name}.gz" if gz else name))
                 break
             else:
                 tried = "; ".join(errors)
@@ -271,21 +291,3 @@ class MNIST(Dataset):
     def __repr__(self) -> str:
         split = "train" if self.train else "test"
         return f"MNIST(split={split}, n={len(self)}, root={str(self.root)!r})"
-
-
-def _atomic_write(target: Path, payload: bytes) -> None:
-    """Write `payload` to `target` via a temp file in the same folder and `os.replace`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -9,6 +9,7 @@ import shutil
 import socket
 import struct
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -263,3 +264,115 @@ def test_download_http_404_is_clear(tmp_path, monkeypatch, http_mirror):
     monkeypatch.setattr(MNIST, "mirrors", [http_mirror(empty)])
     with pytest.raises(RuntimeError, match="404"):
         MNIST(tmp_path / "root", train=False, download=True)
+
+
+# ----------------------------------------------------------------------------- hostile mirrors
+
+
+class _HostileMirror:
+    """A real TCP server on 127.0.0.1 that misbehaves in one way (issue 14 case 6)."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.stop = threading.Event()
+        self.sent = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.recv(4096)
+                    self._answer(conn)
+                except OSError:
+                    pass  # the client hung up, as it should
+
+    def _answer(self, conn: socket.socket) -> None:
+        ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+        if self.mode == "garbage":
+            conn.sendall(b"SSH-2.0-OpenSSH_9.0 not http at all\r\n\r\n")
+        elif self.mode == "incomplete":
+            conn.sendall(ok + b"Content-Length: 100000\r\n\r\n" + b"\x1f\x8b" + b"x" * 100)
+        elif self.mode == "trickle":
+            conn.sendall(ok + b"Connection: close\r\n\r\n")
+            end = time.monotonic() + 30  # the server's own bound
+            while not self.stop.is_set() and time.monotonic() < end:
+                conn.sendall(b"x")
+                time.sleep(0.5)
+        elif self.mode == "flood":
+            conn.sendall(ok + b"Connection: close\r\n\r\n")
+            block = b"\0" * 65536
+            while not self.stop.is_set() and self.sent < 2**30:
+                conn.sendall(block)
+                self.sent += len(block)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+        self.thread.join(timeout=35)
+
+
+@pytest.fixture
+def hostile():
+    made = []
+
+    def make(mode: str) -> _HostileMirror:
+        made.append(_HostileMirror(mode))
+        return made[-1]
+
+    yield make
+    for m in made:
+        m.close()
+
+
+@needs_mnist
+@pytest.mark.parametrize("mode", ["garbage", "incomplete", "trickle", "flood"])
+def test_a_misbehaving_mirror_is_reported_and_the_next_is_tried(
+    tmp_path, monkeypatch, http_mirror, hostile, mode
+):
+    bad = hostile(mode)
+    monkeypatch.setattr(MNIST, "download_deadline", 2.0)
+    monkeypatch.setattr(MNIST, "mirrors", [bad.url, http_mirror(MNIST_DIR)])
+    root = tmp_path / "root"
+    ds = MNIST(root, train=False, download=True)
+    assert len(ds) == 10000
+    assert sorted(p.name for p in root.iterdir()) == [
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]
+    if mode == "flood":  # streamed with a cap, not buffered whole: stopped near the cap
+        assert bad.sent < 64 * 2**20
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("garbage", "BadStatusLine"),
+        ("incomplete", "IncompleteRead"),
+        ("trickle", "did not finish within 1.5 s"),
+        ("flood", "exceeds the expected size"),
+    ],
+)
+def test_a_misbehaving_mirror_alone_gives_a_clear_error(
+    tmp_path, monkeypatch, hostile, mode, words
+):
+    bad = hostile(mode)
+    monkeypatch.setattr(MNIST, "download_deadline", 1.5)
+    monkeypatch.setattr(MNIST, "mirrors", [bad.url])
+    with pytest.raises(RuntimeError, match=words) as info:
+        MNIST(tmp_path, train=False, download=True)
+    assert bad.url in str(info.value)
+    assert list(tmp_path.iterdir()) == []
