@@ -7,6 +7,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nn.cli import CLIError
 from nn.cli_common import (
     DATASETS,
@@ -69,12 +71,46 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
             "width": float(args.width)}
 
 
+def _field_error(path: str, field: str, why: str) -> CheckpointError:
+    return CheckpointError(f"{path}: checkpoint field {field!r} {why}")
+
+
+def _check_fields(path: str, ckpt: dict[str, Any]) -> None:
+    """Every field a resume reads, checked for type and range, each failure named."""
+    for field in ("config", "epoch", "model_state", "optimizer_state"):
+        if field not in ckpt:
+            raise _field_error(path, field, "is missing")
+    config = ckpt["config"]
+    if not isinstance(config, dict):
+        raise _field_error(path, "config", f"must be a dict, not {type(config).__name__}")
+    for key, kind in (("model", str), ("dataset", str), ("optimizer", str), ("width", float)):
+        if not isinstance(config.get(key), kind):
+            raise _field_error(path, f"config.{key}", f"must be a {kind.__name__}, got "
+                               f"{config.get(key)!r}")
+    epoch = ckpt["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise _field_error(path, "epoch", f"must be an int >= 0, got {epoch!r}")
+    model_state = ckpt["model_state"]
+    if not isinstance(model_state, dict) or not all(
+        isinstance(k, str) and isinstance(v, np.ndarray) for k, v in model_state.items()
+    ):
+        raise _field_error(path, "model_state", "must map parameter names to arrays")
+    opt_state = ckpt["optimizer_state"]
+    if not isinstance(opt_state, dict) or not isinstance(opt_state.get("param_groups"), list):
+        raise _field_error(path, "optimizer_state", "must be an optimizer state dict "
+                           "(with 'state' and 'param_groups')")
+    acc = ckpt.get("test_acc")
+    if acc is not None and not (isinstance(acc, float) and 0.0 <= acc <= 1.0):
+        raise _field_error(path, "test_acc", f"must be a float in [0, 1], got {acc!r}")
+
+
 def _read_checkpoint(path: str, config: dict[str, Any]) -> dict[str, Any]:
     """Load and validate a `train` checkpoint against this run's options."""
     ckpt = load(path)  # FileNotFoundError / CheckpointError are reported by main
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a checkpoint written by `tracegrad train`")
-    saved = ckpt.get("config", {})
+    _check_fields(path, ckpt)
+    saved = ckpt["config"]
     for key in _FIXED:
         if saved.get(key) != config[key]:
             raise CLIError(
@@ -102,8 +138,12 @@ def run(args: argparse.Namespace) -> int:
     start = 0
     if ckpt is not None:
         model.load_state_dict(ckpt["model_state"])
-        opt.load_state_dict(ckpt["optimizer_state"])
-        start = int(ckpt["epoch"])
+        try:
+            opt.load_state_dict(ckpt["optimizer_state"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _field_error(args.resume, "optimizer_state", f"does not fit --optimizer "
+                               f"{args.optimizer}: {exc}") from exc
+        start = ckpt["epoch"]
         print(f"resumed from {args.resume} (after epoch {start})")
     path = ensure_dir(args.out) / f"{args.model}_{args.dataset}.npz"
     n_params = sum(p.size for p in model.parameters())

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import nn
+
 ROOT = Path(__file__).resolve().parents[1]
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
 COMMANDS = ["demo", "train", "gradcheck", "graph", "bench"]
@@ -155,3 +157,49 @@ def test_main_returns_exit_codes_in_process(capsys: pytest.CaptureFixture[str]) 
 
     assert main(["train", "--batch-size", "0", "--dataset", "spiral"]) == 1
     assert capsys.readouterr().err.startswith("tracegrad: error: --batch-size must be positive")
+
+
+@pytest.fixture(scope="module")
+def genuine_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real spiral checkpoint written by `tracegrad train`, shared by the tamper tests."""
+    out = tmp_path_factory.mktemp("genuine")
+    proc = cli("train", "--dataset", "spiral", "--epochs", "1", "--out", str(out),
+               "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    return out / "mlp_spiral.npz"
+
+
+def _tampered(genuine: Path, tmp_path: Path, **changes: object) -> Path:
+    """The genuine checkpoint with some fields replaced (None deletes the field)."""
+    ckpt = nn.load(genuine)
+    for key, value in changes.items():
+        if value is None:
+            del ckpt[key]
+        else:
+            ckpt[key] = value
+    out = tmp_path / "tampered.npz"
+    nn.save(ckpt, out)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"epoch": -5}, "'epoch' must be an int >= 0, got -5"),
+        ({"epoch": "3"}, "'epoch' must be an int"),
+        ({"epoch": None}, "'epoch' is missing"),
+        ({"model_state": None}, "'model_state' is missing"),
+        ({"optimizer_state": None}, "'optimizer_state' is missing"),
+        ({"config": "mlp"}, "'config' must be a dict, not str"),
+        ({"model_state": [1, 2]}, "'model_state' must map parameter names to arrays"),
+        ({"test_acc": 7.0}, "'test_acc' must be a float in [0, 1]"),
+    ],
+)
+def test_resume_validates_every_checkpoint_field(
+    genuine_checkpoint: Path, tmp_path: Path, changes, field
+) -> None:
+    bad = _tampered(genuine_checkpoint, tmp_path, **changes)
+    proc = cli("train", "--dataset", "spiral", "--epochs", "2", "--resume", str(bad),
+               "--out", str(tmp_path), "--no-progress")
+    one_line_error(proc, 1, str(bad), field)
+    assert "epoch -4" not in proc.stdout
