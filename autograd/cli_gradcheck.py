@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,13 +24,24 @@ class UsageError(Exception):
     """A bad target, shape or option: reported as one line on stderr, exit code 2."""
 
 
+# A full (non --fast) check evaluates the function twice per input element.
+FULL_CHECK_LIMIT = 100_000
+# Inputs larger than this many elements (float64) are refused even with --fast.
+FAST_CHECK_LIMIT = 50_000_000
+
+
 def parse_shape(text: str) -> tuple[int, ...]:
-    """`3,4` -> (3, 4); `''`, `()` or `scalar` -> () (a 0-d input)."""
+    """`3,4` -> (3, 4); `''`, `()` or `scalar` -> () (a 0-d input); `3,,4` is an error."""
     t = text.strip().strip("()[] ")
     if t in ("", "scalar"):
         return ()
+    parts = t.split(",")
+    if parts[-1].strip() == "" and len(parts) > 1:  # `3,` (a 1-tuple) is fine
+        parts = parts[:-1]
+    if any(p.strip() == "" for p in parts):
+        raise UsageError(f"bad --shape {text!r}: empty size between commas")
     try:
-        dims = tuple(int(p) for p in t.split(",") if p.strip())
+        dims = tuple(int(p) for p in parts)
     except ValueError:
         raise UsageError(f"bad --shape {text!r}: expected comma-separated sizes like 3,4") from None
     if any(d < 0 for d in dims):
@@ -50,11 +62,19 @@ def load_function(target: str) -> Callable[..., Any]:
         raise UsageError(f"cannot import {path_text}: not a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.parent))
+    saved_argv = sys.argv
+    sys.argv = [str(path)]  # code that parses argv at import sees its own file, not ours
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:
+        raise UsageError(
+            f"importing {path_text} called sys.exit({exc.code!r}); move script code under "
+            "`if __name__ == \"__main__\":`"
+        ) from None
     except Exception as exc:
         raise UsageError(f"importing {path_text} failed: {type(exc).__name__}: {exc}") from None
     finally:
+        sys.argv = saved_argv
         sys.path.remove(str(path.parent))
     fn = getattr(module, name, None)
     if fn is None:
@@ -89,6 +109,28 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gradgrad", action="store_true", help="also check second derivatives")
 
 
+def check_tolerances(args: argparse.Namespace) -> None:
+    """--eps must be a positive finite number, --atol/--rtol finite and non-negative."""
+    if not (math.isfinite(args.eps) and args.eps > 0):
+        raise UsageError(f"--eps must be a positive finite number, got {args.eps!r}")
+    for name in ("atol", "rtol"):
+        value = getattr(args, name)
+        if not (math.isfinite(value) and value >= 0):
+            raise UsageError(f"--{name} must be a finite number >= 0, got {value!r}")
+
+
+def check_sizes(shapes: list[tuple[int, ...]], fast: bool) -> None:
+    """Refuse inputs too large to check (with the remedy), before allocating them."""
+    total = sum(math.prod(s) for s in shapes)
+    if not fast and total > FULL_CHECK_LIMIT:
+        raise UsageError(f"the inputs have {total:,} elements: a full check needs "
+                         f"{2 * total:,} calls; add --fast (one random projection per input) "
+                         "or use smaller --shape")
+    if total > FAST_CHECK_LIMIT:
+        raise UsageError(f"the inputs have {total:,} elements; gradcheck --fast handles at "
+                         f"most {FAST_CHECK_LIMIT:,} (use smaller --shape)")
+
+
 def _print_failing_ops(fn: Callable[..., Any], inputs: tuple[Any, ...], args: Any) -> None:
     from autograd.gradcheck import gradcheck_graph
 
@@ -118,11 +160,16 @@ def run(args: argparse.Namespace) -> int:
         shapes = [parse_shape(s) for s in args.shape]
         if not shapes:
             raise UsageError("give one --shape per positional input of the function")
+        check_tolerances(args)
+        check_sizes(shapes, args.fast)
     except UsageError as exc:
         print(f"tracegrad gradcheck: error: {exc}", file=sys.stderr)
         return 2
     rng = np.random.default_rng(args.seed)
     inputs = tuple(rng.standard_normal(s) for s in shapes)
+    for k, s in enumerate(shapes):
+        if math.prod(s) == 0:
+            print(f"note: input {k} has shape {s} and no elements: nothing of it to compare")
     ok = True
     for order in (1, 2) if args.gradgrad else (1,):
         try:

@@ -13,7 +13,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
-from autograd.cli_gradcheck import load_function, parse_shape
+from autograd.cli_gradcheck import UsageError, load_function, parse_shape
 from nn.cli import CLIError
 from nn.cli_common import MODELS, build_model, seed_everything, shape_input
 from nn.functional import cross_entropy
@@ -45,19 +45,27 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _required_arity(fn: Callable[..., Any]) -> int:
+def _arity(fn: Callable[..., Any]) -> tuple[int, int | None]:
+    """(required, most) positional arguments of `fn`; most is None for `*args`."""
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    params = inspect.signature(fn).parameters.values()
-    return sum(1 for p in params if p.kind in kinds and p.default is inspect.Parameter.empty)
+    params = list(inspect.signature(fn).parameters.values())
+    required = sum(1 for p in params if p.kind in kinds and p.default is inspect.Parameter.empty)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return required, None
+    return required, sum(1 for p in params if p.kind in kinds)
 
 
 def function_graph(spec: str, shapes: list[str], seed: int) -> tuple[ag.Graph, str]:
     """Trace `file.py:fn` on standard-normal inputs of the given shapes."""
     fn = load_function(spec)
-    arity = _required_arity(fn)
-    if len(shapes) != arity:
-        raise CLIError(f"{spec} takes {arity} positional argument(s); give one --shape for "
-                       f"each (got {len(shapes)})")
+    if not shapes:
+        raise UsageError("give one --shape per positional input of the function")
+    required, most = _arity(fn)
+    if len(shapes) < required or (most is not None and len(shapes) > most):
+        takes = f"{required}" if most == required else (
+            f"at least {required}" if most is None else f"{required} to {most}")
+        raise UsageError(f"{spec} takes {takes} positional argument(s); give one --shape "
+                         f"for each (got {len(shapes)})")
     rng = np.random.default_rng(seed)
     args = [rng.standard_normal(parse_shape(s)).astype(np.float32) for s in shapes]
     return ag.trace(fn, *args), spec.rpartition(":")[2]

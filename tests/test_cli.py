@@ -126,7 +126,7 @@ def test_graph_of_a_user_function(tmp_path: Path) -> None:
     proc = cli("graph", f"{src}:loss", "--shape", "2,3", "--shape", "3,4", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "with the backward pass" in proc.stdout and out.read_text().startswith("digraph")
-    one_line_error(cli("graph", f"{src}:loss", "--shape", "2,3"), 1, "takes 2 positional")
+    one_line_error(cli("graph", f"{src}:loss", "--shape", "2,3"), 2, "takes 2 positional")
     one_line_error(cli("graph", f"{src}:nope"), 2, "no function 'nope'")
     one_line_error(cli("graph", "nosuchfile.py:f"), 2, "no such file")
 
@@ -203,3 +203,15 @@ def test_resume_validates_every_checkpoint_field(
                "--out", str(tmp_path), "--no-progress")
     one_line_error(proc, 1, str(bad), field)
     assert "epoch -4" not in proc.stdout
+
+
+def test_graph_accepts_a_star_args_function_like_gradcheck(tmp_path: Path) -> None:
+    src = tmp_path / "star.py"
+    src.write_text("def total(*xs):\n    out = xs[0]\n    for x in xs[1:]:\n"
+                   "        out = out * x\n    return out.sum()\n")
+    out = tmp_path / "star.dot"
+    proc = cli("graph", f"{src}:total", "--shape", "3", "--shape", "3", "--shape", "3",
+               "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().count("multiply") >= 2
+    one_line_error(cli("graph", f"{src}:total", "-o", str(out)), 2, "give one --shape")

@@ -66,6 +66,9 @@ def precision_note(dtype: np.dtype, eps: float, subject: str) -> str | None:
 
 
 def _stride0(arr: np.ndarray) -> bool:
+    """True for overlapping memory; an empty array overlaps nothing whatever its strides."""
+    if arr.size == 0:
+        return False
     return any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape, strict=True))
 
 

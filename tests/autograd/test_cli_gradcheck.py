@@ -110,3 +110,73 @@ def test_add_parser_wires_into_a_parent_cli(user_file, capsys):
     assert args.func(args) == 0
     assert "PASS" in capsys.readouterr().out
     assert cli_gradcheck.parse_shape("") == () and cli_gradcheck.parse_shape("(2, 3)") == (2, 3)
+
+
+# ----- issue 14 cases 10 and 12: hostile user files, bad numbers, odd shapes -----
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli_gradcheck.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_file_that_exits_at_import_is_reported(tmp_path, capsys):
+    src = tmp_path / "exits.py"
+    src.write_text("import sys\nsys.exit(7)\ndef f(x):\n    return x.sum()\n")
+    code, _, err = _run(capsys, f"{src}:f", "--shape", "3")
+    assert code == 2
+    assert "called sys.exit(7)" in err and "__main__" in err
+
+
+def test_a_file_that_parses_argv_at_import_sees_only_itself(tmp_path, capsys):
+    src = tmp_path / "script.py"
+    src.write_text(textwrap.dedent("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=0.1)
+        ARGS = parser.parse_args()
+        def f(x):
+            return (x * ARGS.lr).sum()
+    """))
+    code, out, err = _run(capsys, f"{src}:f", "--shape", "3", "--seed", "1")
+    assert code == 0, err
+    assert "PASS" in out
+    assert sys.argv[0] != str(src)  # restored afterwards
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--shape", "3,,4"], "empty size between commas"),
+        (["--shape", "3", "--eps", "0"], "--eps must be a positive finite number, got 0.0"),
+        (["--shape", "3", "--eps", "-1"], "--eps must be a positive finite number"),
+        (["--shape", "3", "--eps", "nan"], "--eps must be a positive finite number, got nan"),
+        (["--shape", "3", "--atol", "inf"], "--atol must be a finite number >= 0"),
+        (["--shape", "3", "--rtol", "-0.1"], "--rtol must be a finite number >= 0"),
+        (["--shape", "100000000,4"], "add --fast"),
+        (["--shape", "100000000,4", "--fast"], "handles at most"),
+    ],
+)
+def test_bad_numbers_and_shapes_are_usage_errors(tmp_path, capsys, argv, needle):
+    src = tmp_path / "plain.py"
+    src.write_text("def f(x):\n    return (x * x).sum()\n")
+    code, out, err = _run(capsys, f"{src}:f", *argv)
+    assert code == 2
+    assert needle in err
+    assert "FAIL" not in out
+
+
+def test_a_zero_size_input_is_not_blamed_on_strides(tmp_path, capsys):
+    src = tmp_path / "empty.py"
+    src.write_text("def f(x):\n    return (x * 2.0).sum()\n")
+    code, out, err = _run(capsys, f"{src}:f", "--shape", "0,4")
+    assert code == 0, err
+    assert "stride" not in out + err
+    assert "no elements" in out and "PASS" in out
+
+
+def test_parse_shape_keeps_one_tuples():
+    assert cli_gradcheck.parse_shape("3,") == (3,)
+    with pytest.raises(cli_gradcheck.UsageError, match="empty size"):
+        cli_gradcheck.parse_shape(",3")
