@@ -1,4 +1,9 @@
-"""Escaping user text for Graphviz (RELIABILITY case 29).
+"""Escaping user text for each context it is written into (RELIABILITY case 29, issue 14.9).
+
+- `html()`: Graphviz HTML-like labels (DOT and the SVG made from it);
+- `script_json()`: data embedded in a `<script>` block of the HTML pages viz writes.
+
+Lone surrogates (which no UTF-8 writer accepts) become U+FFFD everywhere.
 
 Every piece of user text (tensor names, module paths, file paths, parameter reprs) reaches
 DOT only through `html()` inside an HTML-like label `<...>`. Node and cluster ids and all
@@ -9,8 +14,11 @@ strings are escStrings, where `\\N` or `\\G` would expand), so a name such as
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _HTML_RE = re.compile("[&<>\"']")
@@ -28,10 +36,29 @@ def html(text: object, max_len: int = 200) -> str:
     >>> html('<b>x</b>\\n"q"')
     '&lt;b&gt;x&lt;/b&gt;<br/>&quot;q&quot;'
     """
-    s = _CONTROL.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    s = _CONTROL.sub("", clean(text)).replace("\r\n", "\n").replace("\r", "\n")
     if len(s) > max_len:
         s = s[: max_len - 1] + "\u2026"
     s = _HTML_RE.sub(lambda m: _HTML[m.group()], s)
     s = _OBJ_ESCAPE.sub("\\\\" + WORD_JOINER, s)
-    return s.replace("\n", "<br/>")
+    # Graphviz rejects an empty element such as <B></B>: text that was all control
+    # characters (or nothing) becomes one space.
+    return s.replace("\n", "<br/>") or " "
 
+
+
+def clean(text: object) -> str:
+    """`str(text)` with lone surrogates replaced by U+FFFD, so any UTF-8 writer accepts it."""
+    return _SURROGATE.sub("\ufffd", str(text))
+
+
+# In a <script> block, `</script`, `<!--` and `<script` change how the HTML parser reads on:
+# `<`, `>` and `&` are written as \u escapes (ensure_ascii already escapes U+2028/U+2029 and
+# lone surrogates).
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+
+
+def script_json(value: Any) -> str:
+    """JSON for a `<script>` block: nothing in it can close or re-open the block."""
+    text = json.dumps(value, ensure_ascii=True, allow_nan=False)
+    return re.sub("[<>&]", lambda m: _SCRIPT_UNSAFE[m.group()], text)

@@ -7,7 +7,6 @@ each tensor that collects several contributions showing how many have been summe
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from autograd.graph import Graph
 from autograd.tensor import Tensor
 from viz import labels as L
 from viz.api import as_graph, draw
+from viz.escape import script_json
 from viz.render import TIMEOUT, write
 
 MAX_STEPS = 300  # frames are laid out one `dot` call each
@@ -108,7 +108,7 @@ def backward_steps(
         dot = draw(g, mode, step=k, **draw_kw)
         write(dot.source, out / name, "svg", timeout=timeout)
         frames.append({"file": name, "text": describe_step(g, k)})
-    data = json.dumps(frames, ensure_ascii=False).replace("</", "<\\/")
+    data = script_json(frames)
     page = out / "index.html"
     page.write_text(_PAGE.format(last=len(frames) - 1, frames=data), encoding="utf-8")
     return page
