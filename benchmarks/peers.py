@@ -1,6 +1,6 @@
 """tracegrad side by side with PyTorch (CPU) and DeZero on the same four workloads.
 
-Workloads (defined, for tracegrad, in `nn/cli_bench.py`, which `tracegrad bench` runs):
+Workloads (defined, for tracegrad, in `tracegrad/cli/bench.py`, which `tracegrad bench` runs):
 MLP 784-100x6-10 SGD train step (batch 100); a 1,000-op scalar chain forward + backward;
 conv2d forward + backward (32x32x28x28 -> 64, 3x3, padding 1); LeNet-5 (ReLU, max pool)
 Adam steps on MNIST batches of 128, scaled to one epoch (469 steps). PyTorch and DeZero run
@@ -25,7 +25,8 @@ import numpy as np
 
 import autograd as ag
 from benchmarks.common import environment_banner, load_torch
-from nn.cli_bench import (
+from nn.data.mnist import default_root
+from tracegrad.cli.bench import (
     CHAIN_OPS,
     CONV,
     EPOCH_STEPS,
@@ -40,7 +41,6 @@ from nn.cli_bench import (
     tg_mlp_step,
     tg_scalar_chain,
 )
-from nn.data.mnist import default_root
 
 Maker = Callable[..., Callable[[], object]]
 

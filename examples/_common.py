@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 import optim
-from nn.cli_common import (
+from nn.module import Module
+from tracegrad.cli.common import (
     TrainingDiverged,
     accuracy,
     load_arrays,
@@ -19,7 +20,6 @@ from nn.cli_common import (
     shape_input,
     train_epoch,
 )
-from nn.module import Module
 
 __all__ = ["accuracy", "fit_classifier", "he_init", "mnist", "parse", "savefig", "seed_everything"]
 

@@ -27,7 +27,7 @@ from _common import accuracy, parse, pyplot, savefig, seed_everything
 import autograd as ag
 import nn
 import optim
-from nn.cli_common import train_epoch
+from tracegrad.cli.common import train_epoch
 
 INITS: dict[str, Callable[[ag.Tensor], object]] = {
     "zero": nn.init.zeros_,

@@ -23,8 +23,8 @@ from _common import accuracy, parse, pyplot, savefig, seed_everything
 import nn
 import optim
 from autograd import Tensor
-from nn.cli_common import train_epoch
 from nn.functional import cross_entropy
+from tracegrad.cli.common import train_epoch
 
 DEPTH, WIDTH = 10, 64
 

@@ -18,8 +18,8 @@ from _common import accuracy, parse, pyplot, savefig, seed_everything
 
 import nn
 import optim
-from nn.cli_common import train_epoch
-from nn.cli_demo import train_spiral
+from tracegrad.cli.common import train_epoch
+from tracegrad.cli.demo import train_spiral
 from viz import plots
 
 

@@ -3,7 +3,7 @@
 Loads `function` from the file, calls it on random float64 inputs of the given shapes
 (one `--shape` per positional input), prints a table of max abs/rel errors per input and,
 on failure, which recorded ops have a wrong VJP. Exit code 0 pass, 1 fail, 2 usage error.
-Also runnable as `python -m autograd.cli_gradcheck ...`.
+Also runnable as `python -m tracegrad.cli.gradcheck ...`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ from typing import Any
 
 import numpy as np
 
-
-class UsageError(Exception):
-    """A bad target, shape or option: reported as one line on stderr, exit code 2."""
-
+from tracegrad.cli.errors import UsageError
 
 # A full (non --fast) check evaluates the function twice per input element.
 FULL_CHECK_LIMIT = 100_000
@@ -191,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point for `python -m autograd.cli_gradcheck TARGET --shape ...`."""
+    """Entry point for `python -m tracegrad.cli.gradcheck TARGET --shape ...`."""
     parser = argparse.ArgumentParser(prog="tracegrad gradcheck", description=__doc__)
     _add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -16,11 +16,11 @@ import numpy as np
 import autograd as ag
 import optim
 from autograd import Tensor
-from nn.cli_common import accuracy, ensure_dir, seed_everything, train_epoch
 from nn.data import Spiral
 from nn.functional import cross_entropy
 from nn.models import MLP
 from nn.module import Module, functional_call
+from tracegrad.cli.common import accuracy, ensure_dir, seed_everything, train_epoch
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

@@ -16,13 +16,9 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
+from tracegrad.cli.errors import RUN_ERROR, USAGE_ERROR, CLIError, UsageError
+
 PROG = "tracegrad"
-USAGE_ERROR = 2  # bad command line (argparse's convention)
-RUN_ERROR = 1  # the command could not do its work (missing file, bad checkpoint ...)
-
-
-class CLIError(Exception):
-    """A user-facing failure: its message is printed as one line, with exit code 1."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,10 +30,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _subcommands() -> list[ModuleType]:
     """The modules defining the subcommands, in --help order."""
-    from autograd import cli_gradcheck
-    from nn import cli_bench, cli_demo, cli_graph, cli_train
+    from tracegrad.cli import bench, demo, gradcheck, graph, train
 
-    return [cli_demo, cli_train, cli_gradcheck, cli_graph, cli_bench]
+    return [demo, train, gradcheck, graph, bench]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,8 +74,6 @@ def _fail(message: str, code: int = RUN_ERROR) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` (default: sys.argv[1:]), run the subcommand and return its exit code."""
-    from autograd.cli_gradcheck import UsageError
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -110,8 +103,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return _fail(f"{type(exc).__name__}: {exc} (run again with --debug for the traceback)")
 
-
-if __name__ == "__main__":
-    from nn import cli  # run the importable module, whose CLIError the subcommands raise
-
-    sys.exit(cli.main())

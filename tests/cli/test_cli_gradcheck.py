@@ -1,4 +1,4 @@
-"""`python -m autograd.cli_gradcheck file.py:function --shape ...` from a fresh interpreter."""
+"""`python -m tracegrad.cli.gradcheck file.py:function --shape ...` from a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd import cli_gradcheck
+from tracegrad.cli import gradcheck as cli_gradcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def user_file(tmp_path: Path) -> Path:
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "autograd.cli_gradcheck", *args],
+        [sys.executable, "-m", "tracegrad.cli.gradcheck", *args],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
     )
 

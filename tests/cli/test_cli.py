@@ -1,4 +1,4 @@
-"""The `tracegrad` console script, run as `python -m nn.cli` in subprocesses: every --help,
+"""The `tracegrad` console script, run as `python -m tracegrad` in subprocesses: every --help,
 the demo's outputs, train + resume, graph, bench, and one-line errors with exit codes."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 import nn
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
 COMMANDS = ["demo", "train", "gradcheck", "graph", "bench"]
 
@@ -20,7 +20,7 @@ COMMANDS = ["demo", "train", "gradcheck", "graph", "bench"]
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TQDM_DISABLE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "nn.cli", *args], capture_output=True, text=True, cwd=cwd or ROOT,
+        [sys.executable, "-m", "tracegrad", *args], capture_output=True, text=True, cwd=cwd or ROOT,
         env=env, timeout=300,
     )
 
@@ -153,7 +153,7 @@ def test_bench_quick_runs() -> None:
 
 
 def test_main_returns_exit_codes_in_process(capsys: pytest.CaptureFixture[str]) -> None:
-    from nn.cli import main
+    from tracegrad.cli import main
 
     assert main(["train", "--batch-size", "0", "--dataset", "spiral"]) == 1
     assert capsys.readouterr().err.startswith("tracegrad: error: --batch-size must be positive")

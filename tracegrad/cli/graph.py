@@ -13,10 +13,10 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
-from autograd.cli_gradcheck import UsageError, load_function, parse_shape
-from nn.cli import CLIError
-from nn.cli_common import MODELS, build_model, seed_everything, shape_input
 from nn.functional import cross_entropy
+from tracegrad.cli.common import MODELS, build_model, seed_everything, shape_input
+from tracegrad.cli.errors import CLIError, UsageError
+from tracegrad.cli.gradcheck import load_function, parse_shape
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from nn.cli import CLIError
-from nn.cli_common import (
+from nn.serialization import CheckpointError, load, save
+from tracegrad.cli.common import (
     DATASETS,
     MODELS,
     OPTIMIZERS,
@@ -23,7 +23,7 @@ from nn.cli_common import (
     shape_input,
     train_epoch,
 )
-from nn.serialization import CheckpointError, load, save
+from tracegrad.cli.errors import CLIError
 
 FORMAT = "tracegrad-train"
 # options that must match between a checkpoint and the run resuming it

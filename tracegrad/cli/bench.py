@@ -22,10 +22,10 @@ import numpy as np
 import autograd as ag
 import optim
 from autograd import Tensor
-from nn.cli import CLIError
 from nn.data.mnist import default_root
 from nn.functional import conv2d, cross_entropy
 from nn.models import MLP, LeNet5
+from tracegrad.cli.errors import CLIError
 
 MLP_SIZES = [784] + [100] * 6 + [10]
 MLP_BATCH = 100

@@ -11,12 +11,12 @@ import numpy as np
 
 import autograd as ag
 import optim
-from nn.cli import CLIError
 from nn.data import MNIST, Spiral
 from nn.data.mnist import default_root
 from nn.functional import cross_entropy
 from nn.models import MLP, VGG, AlexNet, LeNet5
 from nn.module import Module
+from tracegrad.cli.errors import CLIError
 
 MODELS = ("mlp", "lenet5", "alexnet", "vgg")
 DATASETS = ("mnist", "spiral")
