@@ -77,11 +77,18 @@ def write(source: str, path: str | os.PathLike[str], fmt: str,
     os.close(fd)
     try:
         _run_dot(source, [f"-T{fmt}", "-o", tmp], timeout, out.name)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it 0600; a picture is the user's file
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
     return out
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def pipe_svg(dot: graphviz.Digraph, timeout: float = TIMEOUT) -> str:

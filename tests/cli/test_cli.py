@@ -17,8 +17,11 @@ MNIST = ROOT.parent / "shared" / "data" / "mnist"
 COMMANDS = ["demo", "train", "gradcheck", "graph", "bench"]
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path | None = None,
+        path: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TQDM_DISABLE": "1"}
+    if path is not None:
+        env["PATH"] = path
     return subprocess.run(
         [sys.executable, "-m", "tracegrad", *args], capture_output=True, text=True, cwd=cwd or ROOT,
         env=env, timeout=300,
@@ -63,6 +66,30 @@ def test_demo_trains_checks_and_draws(tmp_path: Path) -> None:
     assert "gradcheck: analytic and numerical gradients agree" in proc.stdout
     acc = float(proc.stdout.split("train accuracy ")[1].split("%")[0])
     assert acc >= 90.0  # 60 epochs of Adam fit the 3-arm spiral
+    umask = os.umask(0)
+    os.umask(umask)
+    for f in (svg, png):  # the user's umask, like any other file they make
+        assert f.stat().st_mode & 0o777 == 0o666 & ~umask, f
+
+
+def test_demo_without_dot_still_writes_the_png_and_the_dot_source(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = cli("demo", "--out", str(out), "--epochs", "3", "--no-progress",
+               path=str(tmp_path))  # no `dot` on PATH
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "decision_boundary.png").read_bytes()[:4] == b"\x89PNG"
+    dot = out / "spiral_mlp_graph.dot"
+    assert dot.read_text().startswith("digraph")
+    assert not (out / "spiral_mlp_graph.svg").exists()
+    assert "warning:" in proc.stderr and f"dot -Tsvg {dot}" in proc.stderr
+    assert str(dot) in proc.stdout
+
+
+def test_graph_without_dot_writes_the_source_and_says_how_to_render(tmp_path: Path) -> None:
+    proc = cli("graph", "mlp", "-o", str(tmp_path / "m.png"), path=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "m.dot").read_text().startswith("digraph")
+    assert f"dot -Tpng {tmp_path / 'm.dot'} -o {tmp_path / 'm.png'}" in proc.stderr
 
 
 def test_train_spiral_then_resume(tmp_path: Path) -> None:
@@ -96,7 +123,7 @@ def test_train_missing_data_is_one_line(tmp_path: Path) -> None:
 
 def test_bad_option_is_one_line() -> None:
     one_line_error(cli("train", "--model", "resnet"), 2, "invalid choice")
-    one_line_error(cli("train", "--epochs", "many"), 2, "invalid int value")
+    one_line_error(cli("train", "--epochs", "many"), 2, "expected an integer, got 'many'")
 
 
 def test_unreadable_checkpoint_is_one_line(tmp_path: Path) -> None:
@@ -116,13 +143,13 @@ def test_resume_with_other_model_is_refused(tmp_path: Path) -> None:
 
 
 def test_lenet_on_spiral_is_refused() -> None:
-    one_line_error(cli("train", "--model", "lenet5", "--dataset", "spiral"), 1, "image input")
+    one_line_error(cli("train", "--model", "lenet5", "--dataset", "spiral"), 2, "image input")
 
 
 def test_graph_of_a_user_function(tmp_path: Path) -> None:
     src = tmp_path / "userfn.py"
     src.write_text("import autograd as ag\n\ndef loss(x, w):\n    return ag.tanh(x @ w).sum()\n")
-    out = tmp_path / "g" / "loss.dot"
+    out = tmp_path / "loss.dot"
     proc = cli("graph", f"{src}:loss", "--shape", "2,3", "--shape", "3,4", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "with the backward pass" in proc.stdout and out.read_text().startswith("digraph")
@@ -155,8 +182,10 @@ def test_bench_quick_runs() -> None:
 def test_main_returns_exit_codes_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     from tracegrad.cli import main
 
-    assert main(["train", "--batch-size", "0", "--dataset", "spiral"]) == 1
-    assert capsys.readouterr().err.startswith("tracegrad: error: --batch-size must be positive")
+    assert main(["train", "--batch-size", "0", "--dataset", "spiral"]) == 2
+    assert capsys.readouterr().err.startswith("tracegrad train: error: argument --batch-size")
+    assert main(["train", "--dataset", "spiral", "--data-dir", "x", "--resume", "gone.npz"]) == 1
+    assert "gone.npz" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +244,61 @@ def test_graph_accepts_a_star_args_function_like_gradcheck(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     assert out.read_text().count("multiply") >= 2
     one_line_error(cli("graph", f"{src}:total", "-o", str(out)), 2, "give one --shape")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["dmeo"], ["invalid choice: 'dmeo'", "did you mean 'demo'?"]),
+        (["train", "--optimizer", "adma"], ["did you mean 'adam'?"]),
+        (["train", "--epochs", "0"], ["argument --epochs", "positive integer, got 0"]),
+        (["train", "--batch-size", "0"], ["argument --batch-size", "got 0"]),
+        (["train", "--limit", "-5"], ["argument --limit", "got -5"]),
+        (["train", "--lr", "-1"], ["argument --lr", "positive finite number, got -1"]),
+        (["train", "--weight-decay", "nan"], ["argument --weight-decay"]),
+        (["demo", "--epochs", "0"], ["argument --epochs"]),
+        (["bench", "--repeat", "0"], ["argument --repeat"]),
+        (["graph", "resnet"], ["unknown target 'resnet'", "mlp, lenet5, alexnet, vgg"]),
+        (["graph", "lenet5", "--shape", "3,4"], ["--shape applies to file.py:function"]),
+        (["graph", "lenet5", "--dataset", "spiral"], ["lenet5 needs image input"]),
+        (["graph", "lenet5", "--batch", "0"], ["argument --batch"]),
+        (["graph", "lenet5", "-o", "/nonexistent/dir/g.svg"],
+         ["directory /nonexistent/dir does not exist"]),
+        (["graph", "lenet5", "-o", "README.md/g.svg"], ["README.md is a file"]),
+        (["graph", "lenet5", "-o", "g.gif"], ["unsupported output 'g.gif'"]),
+    ],
+)
+def test_bad_command_lines_exit_2_with_the_option_named(argv: list[str], words: list[str]) -> None:
+    proc = cli(*argv)
+    one_line_error(proc, 2, *words)
+    assert "--model" not in proc.stderr or "--model" in " ".join(argv)
+    assert not Path("/nonexistent").exists()
+
+
+def test_graph_function_options_that_do_not_apply_are_refused(tmp_path: Path) -> None:
+    src = tmp_path / "f.py"
+    src.write_text("def f(x):\n    return (x * x).sum()\n")
+    one_line_error(cli("graph", f"{src}:f", "--shape", "3", "--batch", "4"), 2,
+                   "--batch applies to model targets")
+
+
+def test_out_folder_is_made_but_never_its_parents(tmp_path: Path) -> None:
+    proc = cli("train", "--dataset", "spiral", "--epochs", "1", "--no-progress",
+               "--out", str(tmp_path / "missing" / "ckpts"))
+    one_line_error(proc, 2, "parent", "does not exist")
+    assert not (tmp_path / "missing").exists()
+
+
+def test_bench_quick_without_mnist_skips_that_row(tmp_path: Path) -> None:
+    proc = cli("bench", "--quick", "--only", "scalar_chain", "--only", "lenet5_epoch",
+               "--data-dir", str(tmp_path))
+    one_line_error(proc, 1, "lenet5_epoch needs MNIST")
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from tracegrad.cli import main; "
+         "from tracegrad.cli import bench; bench.WORKLOADS = ('scalar_chain', 'lenet5_epoch'); "
+         f"sys.exit(main(['bench', '--quick', '--data-dir', {str(tmp_path)!r}]))"],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped" in proc.stdout and "needs MNIST" in proc.stdout

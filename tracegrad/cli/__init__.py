@@ -11,6 +11,8 @@ else also prints one line unless `--debug` asks for the traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -25,7 +27,19 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: `tracegrad train: error: ... (see --help)`."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}{_suggestion(message)} "
+                  f"(see {self.prog} --help)\n")
+
+
+def _suggestion(message: str) -> str:
+    """`; did you mean 'demo'?` for argparse's "invalid choice: 'dmeo' (choose from ...)"."""
+    match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if not match:
+        return ""
+    choices = re.findall(r"'([^']*)'|([^\s,]+)", match.group(2))
+    names = [a or b for a, b in choices]
+    close = difflib.get_close_matches(match.group(1), names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _subcommands() -> list[ModuleType]:

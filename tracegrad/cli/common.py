@@ -16,7 +16,7 @@ from nn.data.mnist import default_root
 from nn.functional import cross_entropy
 from nn.models import MLP, VGG, AlexNet, LeNet5
 from nn.module import Module
-from tracegrad.cli.errors import CLIError
+from tracegrad.cli.errors import CLIError, UsageError
 
 MODELS = ("mlp", "lenet5", "alexnet", "vgg")
 DATASETS = ("mnist", "spiral")
@@ -44,7 +44,7 @@ def build_model(name: str, dataset: str, width: float = 1.0) -> Module:
         raise CLIError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
     if dataset == "spiral":
         if name != "mlp":
-            raise CLIError(f"--model {name} needs image input; use --dataset mnist")
+            raise UsageError(f"{name} needs image input; use --dataset mnist")
         return MLP([2, 64, 64, 3])
     if name == "mlp":
         return MLP([784, 256, 128, 10])
@@ -148,12 +148,3 @@ def seed_everything(seed: int) -> np.random.Generator:
     """Seed tracegrad's shared generator and return a fresh one for shuffling."""
     ag.manual_seed(seed)
     return np.random.default_rng(seed)
-
-
-def ensure_dir(path: str | Path) -> Path:
-    """`path` as a Path, created if missing (a clear error when it is a file)."""
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise CLIError(f"{p} exists and is not a directory")
-    p.mkdir(parents=True, exist_ok=True)
-    return p

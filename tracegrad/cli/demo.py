@@ -8,6 +8,7 @@ decision boundary (PNG) to an output folder.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from nn.data import Spiral
 from nn.functional import cross_entropy
 from nn.models import MLP
 from nn.module import Module, functional_call
-from tracegrad.cli.common import accuracy, ensure_dir, seed_everything, train_epoch
+from tracegrad.cli.common import accuracy, seed_everything, train_epoch
+from tracegrad.cli.options import output_dir, positive_float, positive_int
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -32,9 +34,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "its forward/backward graph (SVG) and decision boundary (PNG) to --out.",
     )
     p.add_argument("--out", default="tracegrad-demo", help="output folder (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=150, help="training epochs (default: %(default)s)")
-    p.add_argument("--hidden", type=int, default=64, help="hidden width (default: %(default)s)")
-    p.add_argument("--lr", type=float, default=0.01,
+    p.add_argument("--epochs", type=positive_int, default=150,
+                   help="training epochs (default: %(default)s)")
+    p.add_argument("--hidden", type=positive_int, default=64,
+                   help="hidden width (default: %(default)s)")
+    p.add_argument("--lr", type=positive_float, default=0.01,
                    help="Adam learning rate (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -59,13 +63,14 @@ def train_spiral(
     model = MLP([2, hidden, hidden, 3])
     opt = optim.Adam(model.parameters(), lr=lr)
     steps = -(-len(x) // batch_size)
-    loss = acc = float("nan")
     with tqdm(total=epochs * steps, desc="training", unit="step", disable=not progress,
               mininterval=0.5) as bar:
         for epoch in range(epochs):
-            loss, acc = train_epoch(model, opt, x, t, batch_size, rng)
+            epoch_loss, acc = train_epoch(model, opt, x, t, batch_size, rng)
             bar.update(steps)
-            bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.4f}", acc=f"{acc:.3f}")
+            bar.set_postfix(epoch=epoch + 1, loss=f"{epoch_loss:.4f}", acc=f"{acc:.3f}")
+    with ag.no_grad():
+        loss = float(cross_entropy(model(Tensor(x)), Tensor(t)).item())  # the whole set
     figures = {"loss": loss, "train_acc": accuracy(model, x, t),
                "test_acc": accuracy(model, x_test, t_test)}
     return model, figures, (x, t)
@@ -84,34 +89,46 @@ def gradcheck_model(model: Module, x: np.ndarray, t: np.ndarray) -> int:
     return sum(p.size for p in params)
 
 
-def draw_outputs(model: Module, x: np.ndarray, t: np.ndarray, out: Path) -> tuple[Path, Path]:
-    """Write the forward/backward graph of the loss on 4 points and the decision boundary."""
+def draw_outputs(model: Module, x: np.ndarray, t: np.ndarray, out: Path) -> list[str]:
+    """Write the decision boundary (PNG) and the forward/backward graph of the loss on the
+    whole training set (the loss the console prints); returns the lines to print.
+
+    Without Graphviz's `dot` the graph's DOT source is written instead of the SVG, with a
+    warning on stderr that gives the command which renders it: the demo still succeeds.
+    """
     import viz
     from viz import plots
 
-    xb, tb = x[::75][:4], Tensor(t[::75][:4])
-    graph = ag.trace(lambda a: cross_entropy(model(a), tb), xb)
-    svg = Path(viz.render(graph, out / "spiral_mlp_graph.svg", mode="both"))
     png = out / "decision_boundary.png"
     fig = plots.decision_boundary(lambda a: optim.predict(model, a), x, t, path=png)
     fig.clf()
-    return svg, png
+    tb = Tensor(t)
+    graph = ag.trace(lambda points: cross_entropy(model(points), tb), x)
+    svg = out / "spiral_mlp_graph.svg"
+    try:
+        graph_line = f"forward/backward graph: {viz.render(graph, svg, mode='both')}"
+    except viz.GraphvizNotFound:
+        dot = viz.render(graph, svg.with_suffix(".dot"), mode="both")
+        print(f"warning: Graphviz's `dot` is not installed (apt-get install graphviz), so the "
+              f"graph was written as DOT source; render it with: dot -Tsvg {dot} -o {svg}",
+              file=sys.stderr)
+        graph_line = f"forward/backward graph (DOT source): {dot}"
+    return [graph_line, f"decision boundary:      {png}"]
 
 
 def run(args: argparse.Namespace) -> int:
     """Train, check, draw, and print where the pictures went."""
-    out = ensure_dir(args.out)
+    out = output_dir(args.out, "--out")
     print(f"Training a 2-{args.hidden}-{args.hidden}-3 MLP on the spiral set "
           f"(300 points, 3 classes) for {args.epochs} epochs with Adam...")
     model, fig, (x, t) = train_spiral(
         args.hidden, args.epochs, args.lr, args.seed, progress=not args.no_progress
     )
-    print(f"final loss {fig['loss']:.4f}   train accuracy {fig['train_acc']:.1%}   "
+    print(f"loss {fig['loss']:.4f} (whole training set)   train accuracy {fig['train_acc']:.1%}   "
           f"test accuracy {fig['test_acc']:.1%} (a fresh spiral draw)")
     n = gradcheck_model(model, x[::30], t[::30])
     print(f"gradcheck: analytic and numerical gradients agree for all {n} parameter "
           "elements (float64, central differences)")
-    svg, png = draw_outputs(model, x, t, out)
-    print(f"forward/backward graph: {svg}")
-    print(f"decision boundary:      {png}")
+    for line in draw_outputs(model, x, t, out):
+        print(line)
     return 0

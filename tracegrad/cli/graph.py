@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ import autograd as ag
 from autograd import Tensor
 from nn.functional import cross_entropy
 from tracegrad.cli.common import MODELS, build_model, seed_everything, shape_input
-from tracegrad.cli.errors import CLIError, UsageError
+from tracegrad.cli.errors import UsageError
 from tracegrad.cli.gradcheck import load_function, parse_shape
+from tracegrad.cli.options import output_file, positive_int
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -38,9 +40,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "'' for a scalar)")
     p.add_argument("--mode", choices=("both", "forward", "backward"), default="both",
                    help="which pass to draw (default: %(default)s)")
-    p.add_argument("--batch", type=int, default=2, help="batch size for a model (default: 2)")
-    p.add_argument("--dataset", choices=("mnist", "spiral"), default="mnist",
-                   help="input shape for a model: 1x28x28 images or 2-D points")
+    p.add_argument("--batch", type=positive_int, default=None,
+                   help="batch size for a model (default: 2)")
+    p.add_argument("--dataset", choices=("mnist", "spiral"), default=None,
+                   help="input shape for a model: 1x28x28 images (default) or 2-D points")
     p.add_argument("--seed", type=int, default=0, help="seed for the random inputs")
     return p
 
@@ -73,8 +76,6 @@ def function_graph(spec: str, shapes: list[str], seed: int) -> tuple[ag.Graph, s
 
 def model_graph(name: str, dataset: str, batch: int, seed: int) -> tuple[ag.Graph, str]:
     """Trace a model's cross-entropy loss on a random batch."""
-    if batch < 1:
-        raise CLIError(f"--batch must be positive, got {batch}")
     seed_everything(seed)
     model = build_model(name, dataset)
     rng = np.random.default_rng(seed)
@@ -87,21 +88,53 @@ def model_graph(name: str, dataset: str, batch: int, seed: int) -> tuple[ag.Grap
     return ag.trace(lambda a: cross_entropy(model(a), t), x), name
 
 
+def _check_target(args: argparse.Namespace) -> None:
+    """A model name or `file.py:fn`, with only the options that apply to it."""
+    if args.target in MODELS:
+        if args.shape:
+            raise UsageError(f"--shape applies to file.py:function targets; the model "
+                             f"{args.target} takes --batch and --dataset")
+        return
+    if ":" not in args.target:
+        raise UsageError(f"unknown target {args.target!r}: give path/to/file.py:function or "
+                         f"a model name ({', '.join(MODELS)})")
+    for option, value in (("--batch", args.batch), ("--dataset", args.dataset)):
+        if value is not None:
+            raise UsageError(f"{option} applies to model targets ({', '.join(MODELS)}); "
+                             "a function takes one --shape per argument")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Trace the target, render it, print a one-line summary and the path."""
+    """Trace the target, render it, print a one-line summary and the path.
+
+    Without Graphviz's `dot`, the DOT source is written beside the requested file and the
+    command that renders it is printed: the run still succeeds, with a warning.
+    """
     import viz
 
+    _check_target(args)
+    out = Path(args.output) if args.output else None
+    if out is not None:
+        if out.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
+            raise UsageError(f"unsupported output {out.name!r}: use .svg, .png, .pdf or .dot")
+        output_file(out, "-o")
     if args.target in MODELS:
-        graph, stem = model_graph(args.target, args.dataset, args.batch, args.seed)
+        graph, stem = model_graph(args.target, args.dataset or "mnist", args.batch or 2,
+                                  args.seed)
     else:
         graph, stem = function_graph(args.target, args.shape, args.seed)
-    out = Path(args.output) if args.output else Path(f"{stem}_graph.svg")
-    if out.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
-        raise CLIError(f"unsupported output {out.name!r}: use .svg, .png, .pdf or .dot")
-    if out.parent != Path():
-        out.parent.mkdir(parents=True, exist_ok=True)
-    path = viz.render(graph, out, mode=args.mode)
+    out = out or Path(f"{stem}_graph.svg")
     backward = "with" if graph.has_backward else "without"
     print(f"{len(graph.ops)} ops, {len(graph.tensors)} tensors, {backward} the backward pass")
+    try:
+        path = viz.render(graph, out, mode=args.mode)
+    except viz.GraphvizNotFound:
+        dot_path = viz.render(graph, out.with_suffix(".dot"), mode=args.mode)
+        fmt = out.suffix.lstrip(".").lower()
+        print(f"warning: Graphviz's `dot` is not installed, so {out} was not drawn "
+              f"(apt-get install graphviz); its DOT source is in {dot_path}. Render it with: "
+              f"dot -T{fmt} {dot_path} -o {out}", file=sys.stderr)
+        print(f"graph source: {dot_path}")
+        return 0
     print(f"graph: {path}")
     return 0

@@ -16,7 +16,6 @@ from tracegrad.cli.common import (
     OPTIMIZERS,
     accuracy,
     build_model,
-    ensure_dir,
     load_arrays,
     make_optimizer,
     seed_everything,
@@ -24,6 +23,7 @@ from tracegrad.cli.common import (
     train_epoch,
 )
 from tracegrad.cli.errors import CLIError
+from tracegrad.cli.options import nonnegative_float, output_dir, positive_float, positive_int
 
 FORMAT = "tracegrad-train"
 # options that must match between a checkpoint and the run resuming it
@@ -45,17 +45,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="folder with the MNIST IDX files (default: $TRACEGRAD_DATA or "
                    "~/.cache/tracegrad/mnist)")
     p.add_argument("--download", action="store_true", help="download MNIST if missing")
-    p.add_argument("--epochs", type=int, default=5, help="total epochs (default: %(default)s)")
+    p.add_argument("--epochs", type=positive_int, default=5,
+                   help="total epochs (default: %(default)s)")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam",
                    help="default: %(default)s")
-    p.add_argument("--lr", type=float, default=None,
+    p.add_argument("--lr", type=positive_float, default=None,
                    help="learning rate (default: per optimizer, "
                    + ", ".join(f"{k} {v[2]:g}" for k, v in OPTIMIZERS.items()) + ")")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="default: %(default)s")
-    p.add_argument("--batch-size", type=int, default=64, help="default: %(default)s")
-    p.add_argument("--width", type=float, default=0.25,
+    p.add_argument("--weight-decay", type=nonnegative_float, default=0.0,
+                   help="default: %(default)s")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="default: %(default)s")
+    p.add_argument("--width", type=positive_float, default=0.25,
                    help="channel multiplier of alexnet/vgg (default: %(default)s)")
-    p.add_argument("--limit", type=int, default=None,
+    p.add_argument("--limit", type=positive_int, default=None,
                    help="train on the first N training samples only")
     p.add_argument("--seed", type=int, default=0, help="default: %(default)s")
     p.add_argument("--out", default="checkpoints",
@@ -124,9 +126,6 @@ def run(args: argparse.Namespace) -> int:
     """Train (or resume), checkpoint after each epoch, print the accuracies."""
     from tqdm.auto import tqdm
 
-    for name in ("epochs", "batch_size"):
-        if getattr(args, name) < 1:
-            raise CLIError(f"--{name.replace('_', '-')} must be positive")
     config = _config(args)
     ckpt = _read_checkpoint(args.resume, config) if args.resume else None
     (x, t), (x_test, t_test) = load_arrays(args.dataset, args.data_dir, args.download,
@@ -145,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
                                f"{args.optimizer}: {exc}") from exc
         start = ckpt["epoch"]
         print(f"resumed from {args.resume} (after epoch {start})")
-    path = ensure_dir(args.out) / f"{args.model}_{args.dataset}.npz"
+    path = output_dir(args.out, "--out") / f"{args.model}_{args.dataset}.npz"
     n_params = sum(p.size for p in model.parameters())
     print(f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(x):,} training, "
           f"{len(x_test):,} test samples; {args.optimizer} lr {opt.param_groups[0]['lr']:g}")
