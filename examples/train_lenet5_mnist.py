@@ -7,9 +7,9 @@ cores): test accuracy >= 98.5% after 2 epochs and >= 99% after 8 (measured: 98.7
 `--classic` trains the tanh + average-pooling variant (slightly slower to converge).
 
     python examples/train_lenet5_mnist.py --epochs 8
-    python examples/train_lenet5_mnist.py --epochs 1 --train-subset 10000   # quick look
+    python examples/train_lenet5_mnist.py --quick   # 2 epochs on 4,000 images
 
-MNIST is read from --root (default: ../shared/data/mnist beside the repository, else
+MNIST is read from --data-dir (default: ../shared/data/mnist beside the repository, else
 $TRACEGRAD_DATA); images are zero-padded from 28x28 to 32x32 as in the paper.
 """
 
@@ -54,7 +54,8 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray, batch: int = 1000) 
 def train(args: argparse.Namespace) -> float:
     """Train for args.epochs and return the final test accuracy."""
     ag.manual_seed(args.seed)
-    root = Path(args.root) if args.root else (DEFAULT_ROOT if DEFAULT_ROOT.exists() else None)
+    root = Path(args.data_dir) if args.data_dir else (
+        DEFAULT_ROOT if DEFAULT_ROOT.exists() else None)
     x_train, y_train = load_split(root, True, args.train_subset)
     x_test, y_test = load_split(root, False, args.test_subset)
     model = nn.models.LeNet5(classic=args.classic)
@@ -89,18 +90,25 @@ def train(args: argparse.Namespace) -> float:
     return acc
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Parse `argv`, train, and return {"test_acc": ...} (as every example's `main`)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="2 epochs on 4,000 training and 1,000 test images (smoke test)")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--classic", action="store_true", help="tanh + average pooling")
     parser.add_argument("--train-subset", type=int, default=None, help="use the first N images")
     parser.add_argument("--test-subset", type=int, default=None)
-    parser.add_argument("--root", default=None, help="folder with the MNIST .gz files")
+    parser.add_argument("--data-dir", "--root", dest="data_dir", default=None,
+                        help="folder with the MNIST .gz files (--root: the old spelling)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", default=None, help="write the trained state dict (.npz)")
-    train(parser.parse_args())
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.epochs, args.train_subset, args.test_subset = 2, 4000, 1000
+    return {"test_acc": train(args)}
 
 
 if __name__ == "__main__":

@@ -124,3 +124,22 @@ def test_examples_run_as_scripts(tmp_path: Path) -> None:
                           env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert proc.returncode == 0, proc.stderr
     assert "least squares" in proc.stdout
+
+
+SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_example_takes_quick_and_data_dir(name: str, capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as info:
+        example(name).main(["--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "--quick" in text and "--data-dir" in text
+
+
+def test_train_lenet5_mnist_quick() -> None:
+    if not (MNIST / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip("MNIST files not available")
+    r = example("train_lenet5_mnist").main(["--quick", "--data-dir", str(MNIST)])
+    assert r["test_acc"] >= 0.85  # two epochs on 4,000 images
