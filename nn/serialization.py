@@ -86,16 +86,31 @@ def _escape(key: str) -> str:
 
 
 class _Flattener:
-    """Walk a nest into (manifest node, {entry name: array})."""
+    """Walk a nest into (manifest node, {entry name: array}).
 
-    def __init__(self) -> None:
+    `dotted=False` names entries as the .npz archive does (`data/fc.weight`, `#0`, `[0]`,
+    injective); `dotted=True` as PyTorch's flat state dicts (`fc.weight`, `state.0.exp_avg`),
+    which safetensors files use, refusing two values that would get the same name.
+    """
+
+    def __init__(self, dotted: bool = False) -> None:
         self.arrays: dict[str, np.ndarray] = {}
         self._active: set[int] = set()
+        self.dotted = dotted
+
+    def _join(self, entry: str, part: str) -> str:
+        if not self.dotted:
+            return f"{entry}/{part}"
+        return f"{entry}.{part}" if entry else part
 
     def node(self, obj: Any, entry: str, where: str, depth: int = 0) -> dict[str, Any]:
-        # bool first: it is an int subclass
+        # NumPy scalars first (np.float64 is a float subclass), then bool (an int subclass)
         if obj is None:
             return {"t": "none"}
+        if isinstance(obj, np.generic):
+            _check_dtype(obj.dtype, where)
+            self.arrays[self._entry(entry, where)] = np.asarray(obj)
+            return {"t": "scalar", "entry": entry}
         if isinstance(obj, bool):
             return {"t": "bool", "v": obj}
         if isinstance(obj, int):
@@ -104,10 +119,6 @@ class _Flattener:
             return {"t": "float", "v": float(obj).hex()}
         if isinstance(obj, str):
             return {"t": "str", "v": obj}
-        if isinstance(obj, np.generic):
-            _check_dtype(obj.dtype, where)
-            self.arrays[self._entry(entry, where)] = np.asarray(obj)
-            return {"t": "scalar", "entry": entry}
         arr = _array_of(obj)
         if arr is not None:
             _check_dtype(arr.dtype, where)
@@ -130,8 +141,12 @@ class _Flattener:
             "(use arrays, Tensors, int, float, bool, str, None, and dicts/lists/tuples of them)"
         )
 
-    @staticmethod
-    def _entry(entry: str, where: str) -> str:
+    def _entry(self, entry: str, where: str) -> str:
+        if entry in self.arrays:
+            raise CheckpointError(
+                f"cannot save {where!r}: its flat name {entry!r} is also the name of another "
+                "value (safetensors files store one flat, dotted name per array)"
+            )
         if len(entry.encode()) > _MAX_ENTRY_BYTES:
             raise CheckpointError(
                 f"cannot save {where[:60]!r}...: its key path is {len(entry.encode())} bytes "
@@ -149,17 +164,19 @@ class _Flattener:
                         "not supported (only str and int keys)"
                     )
                 if isinstance(k, str):
-                    key, part = ["s", k], _escape(k)
+                    key, part = ["s", k], k if self.dotted else _escape(k)
                 else:  # escaped str keys never hold '#', so '#<n>' cannot clash with one
-                    key, part = ["i", int(k)], f"#{int(k)}"
+                    key, part = ["i", int(k)], str(int(k)) if self.dotted else f"#{int(k)}"
                 sub = f"{where}.{k}" if where else str(k)
-                items.append([key, self.node(v, f"{entry}/{part}", sub, depth)])
+                items.append([key, self.node(v, self._join(entry, part), sub, depth)])
             return {"t": "dict", "items": items}
         kind = "list" if isinstance(obj, list) else "tuple"
         return {
             "t": kind,
             "items": [
-                self.node(v, f"{entry}/[{i}]", f"{where}[{i}]", depth) for i, v in enumerate(obj)
+                self.node(v, self._join(entry, str(i) if self.dotted else f"[{i}]"),
+                          f"{where}[{i}]", depth)
+                for i, v in enumerate(obj)
             ],
         }
 
@@ -179,21 +196,44 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-def save(obj: Any, path: str | os.PathLike[str], compress: bool = False) -> None:
-    """Write the state dict `obj` to `path` atomically (.npz + JSON manifest, no pickle).
+def manifest_json(root: dict[str, Any]) -> str:
+    """The JSON manifest text for a flattened nest (`root` from `_Flattener.node`)."""
+    return json.dumps({"format": FORMAT, "version": VERSION, "root": root},
+                      ensure_ascii=True, allow_nan=False)
 
-    Every value is validated before anything touches the disk; on any failure the previous
-    file at `path` is left byte-identical and no temporary file remains.
+
+def save(obj: Any, path: str | os.PathLike[str], compress: bool = False) -> None:
+    """Write the state dict `obj` to `path` atomically, without pickle.
+
+    A path ending in `.safetensors` is written in that format (see `nn.safetensors_io`);
+    any other as an .npz archive with a JSON manifest. Every value is validated before
+    anything touches the disk; on any failure the previous file at `path` is left
+    byte-identical and no temporary file remains.
 
     >>> save({"w": np.ones(3), "step": 5}, "ckpt.npz")  # doctest: +SKIP
     """
     path = Path(os.fspath(path))
+    if path.suffix == ".safetensors":
+        from nn import safetensors_io
+
+        safetensors_io.save(obj, path)
+        return
     flat = _Flattener()
     root = flat.node(obj, _ROOT, "")
-    manifest = {"format": FORMAT, "version": VERSION, "root": root}
-    blob = json.dumps(manifest, ensure_ascii=True, allow_nan=False).encode("ascii")
+    blob = manifest_json(root).encode("ascii")
     compression = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
 
+    def write(f: Any) -> None:
+        with zipfile.ZipFile(f, mode="w", compression=compression, allowZip64=True) as zf:
+            _write_array(zf, MANIFEST, np.frombuffer(blob, dtype=np.uint8))
+            for name, arr in flat.arrays.items():
+                _write_array(zf, name, arr)
+
+    atomic_write(path, write)
+
+
+def atomic_write(path: Path, write: Any) -> None:
+    """Call `write(file)` on a temp file beside `path`, fsync, then rename it over `path`."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"cannot save checkpoint to {path}: {directory} is not a directory")
@@ -202,10 +242,7 @@ def save(obj: Any, path: str | os.PathLike[str], compress: bool = False) -> None
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, mode="w", compression=compression, allowZip64=True) as zf:
-                _write_array(zf, MANIFEST, np.frombuffer(blob, dtype=np.uint8))
-                for name, arr in flat.arrays.items():
-                    _write_array(zf, name, arr)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)
@@ -418,6 +455,10 @@ def load(path: str | os.PathLike[str]) -> Any:
     """
     path = Path(os.fspath(path))
     remove_stale_temps(path)
+    if path.suffix == ".safetensors":
+        from nn import safetensors_io
+
+        return safetensors_io.load(path)
     with open(path, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
             raise CheckpointError(f"{path}: not a regular file")
@@ -427,10 +468,16 @@ def load(path: str | os.PathLike[str]) -> Any:
     if MANIFEST not in arrays:
         return arrays  # a plain np.savez archive: its arrays by name
     blob = arrays.pop(MANIFEST)
+    if blob.dtype != np.uint8 or blob.ndim != 1:
+        raise CheckpointError(f"{path}: corrupt checkpoint manifest (entry has dtype "
+                              f"{blob.dtype} and shape {blob.shape})")
+    return build_from_manifest(blob.tobytes(), arrays, path)
+
+
+def build_from_manifest(blob: bytes, arrays: dict[str, np.ndarray], path: Path) -> Any:
+    """Rebuild the saved nest from its JSON manifest and the arrays it names."""
     try:
-        if blob.dtype != np.uint8 or blob.ndim != 1:
-            raise ValueError(f"manifest entry has dtype {blob.dtype} and shape {blob.shape}")
-        manifest = json.loads(blob.tobytes().decode("ascii"))
+        manifest = json.loads(blob.decode("ascii"))
     except RecursionError:
         raise CheckpointError(
             f"{path}: corrupt checkpoint manifest (nested deeper than {MAX_DEPTH} levels)"

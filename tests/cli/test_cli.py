@@ -302,3 +302,13 @@ def test_bench_quick_without_mnist_skips_that_row(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "skipped" in proc.stdout and "needs MNIST" in proc.stdout
+
+
+def test_resume_accepts_a_safetensors_checkpoint(genuine_checkpoint: Path, tmp_path: Path) -> None:
+    pytest.importorskip("safetensors")
+    converted = tmp_path / "ckpt.safetensors"
+    nn.save(nn.load(genuine_checkpoint), converted)
+    proc = cli("train", "--dataset", "spiral", "--epochs", "2", "--resume", str(converted),
+               "--out", str(tmp_path), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert "after epoch 1" in proc.stdout and "epoch 2/2" in proc.stdout

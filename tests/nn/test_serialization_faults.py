@@ -115,3 +115,9 @@ def test_temp_files_of_a_live_process_are_kept(tmp_path: Path) -> None:
     mine.write_bytes(b"in progress")
     nn.save({"w": np.zeros(1)}, target)
     assert mine.exists()
+
+
+def test_numpy_float64_scalars_stay_numpy_scalars(tmp_path: Path) -> None:
+    nn.save({"x": np.float64(2.5), "y": 2.5}, tmp_path / "s.npz")
+    back = nn.load(tmp_path / "s.npz")
+    assert type(back["x"]) is np.float64 and type(back["y"]) is float
