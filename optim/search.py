@@ -1,15 +1,16 @@
 """Random hyperparameter search: sample a space (log scales for rates), score on validation.
 
-`random_search(train_fn, space, trials, seed)` draws every trial's parameters up front from
-one seeded generator, runs `train_fn(params)` for each (in parallel processes through joblib
-when `n_jobs != 1`) and returns the trials sorted best first. `train_fn` must train on the
-training split and return a score measured on the validation split only (never the test
-set), or a dict with a `"score"` key and any extra results.
+`random_search(train_fn, space, trials, seed)` runs an Optuna study (the seeds' method by
+default: independent log-uniform draws from a seeded `RandomSampler`), calls
+`train_fn(params)` for each trial (in parallel processes through joblib when `n_jobs != 1`)
+and returns the trials sorted best first. `train_fn` must train on the training split and
+return a score measured on the validation split only (never the test set), or a dict with a
+`"score"` key and any extra results. A `storage=` database makes the search resumable and
+shareable; `pruner="median"` stops trials that fall behind; `backend="dask"` runs on a Dask
+cluster:
 
-Through joblib's backends the same call runs on a cluster:
-
-    with joblib.parallel_backend("dask"):        # or "ray" after ray.util.joblib.register_ray()
-        trials = random_search(train_fn, space, trials=200, seed=0, n_jobs=-1)
+    trials = random_search(train_fn, space, trials=200, seed=0, n_jobs=-1, backend="dask",
+                           scheduler="tcp://127.0.0.1:8786", storage="sqlite:///search.db")
 
 >>> space = {"lr": LogUniform(1e-6, 1e-2), "weight_decay": LogUniform(1e-8, 1e-4)}
 >>> best = random_search(lambda p: abs(math.log10(p["lr"]) + 3), space, trials=20, seed=0)[0]
@@ -19,12 +20,15 @@ Through joblib's backends the same call runs on a cluster:
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from optim import _study
 
 __all__ = [
     "Distribution",
@@ -122,28 +126,6 @@ def sample_space(space: Mapping[str, Any], rng: np.random.Generator) -> dict[str
     }
 
 
-def _run_trial(train_fn: Callable[[dict[str, Any]], Any], params: dict[str, Any],
-               trial_seed: int) -> dict[str, Any]:
-    """Seed tracegrad's generator for this trial, train, and normalise the result to a dict."""
-    import autograd as ag
-
-    ag.manual_seed(trial_seed)
-    result = train_fn(dict(params))
-    if isinstance(result, Mapping):
-        if "score" not in result:
-            raise ValueError("train_fn returned a dict without a 'score' key")
-        out = dict(result)
-    else:
-        out = {"score": result}
-    try:
-        out["score"] = float(out["score"])
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"train_fn must return a number (or a dict with 'score'), got {out['score']!r}"
-        ) from exc
-    return out
-
-
 def random_search(
     train_fn: Callable[[dict[str, Any]], Any],
     space: Mapping[str, Any],
@@ -153,16 +135,32 @@ def random_search(
     backend: str | None = None,
     mode: str = "min",
     verbose: int = 0,
+    *,
+    sampler: str = "random",
+    storage: str | None = None,
+    study_name: str = "tracegrad-search",
+    resume: bool = False,
+    pruner: str | None = None,
+    scheduler: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run `trials` random configurations of `space` and return them sorted best first.
+    """Run `trials` configurations of `space` on an Optuna study; return them best first.
 
-    Each result is `{"trial": i, "params": {...}, "score": float, "seed": int, ...}` plus
-    any other keys `train_fn` returned; `mode="min"` for a validation loss, `"max"` for an
-    accuracy; NaN scores (diverged runs) sort last. Each trial starts from
-    `ag.manual_seed(seed_i)` with its own seed, so results do not depend on `n_jobs`.
-    `n_jobs != 1` runs trials in joblib processes (`train_fn` must be picklable; a lambda or
-    closure works with the default loky backend); `backend` picks a joblib backend
-    ("loky", "threading", "dask", "ray", ...), else the active `parallel_backend` is used.
+    Each result is `{"trial": i, "params": {...}, "score": float, "seed": int, "state":
+    "complete"|"pruned", ...}` plus any other keys `train_fn` returned; `mode="min"` for a
+    validation loss, `"max"` for an accuracy; NaN scores (diverged runs) sort last.
+    - `sampler="random"` (default, the seeds' method): trial i's parameters come from a
+      `RandomSampler` seeded by (seed, i), so they never depend on `n_jobs` or a resume;
+      `"tpe"` uses Optuna's TPE (adaptive, asked in batches of `n_jobs`).
+    - `storage="sqlite:///search.db"` (any SQLAlchemy URL) keeps the study in a database:
+      with `resume=True` a killed search continues (finished trials are kept, the ones the
+      kill interrupted are run again with the same parameters, none twice) and several
+      processes may share it. Without `resume`, an existing study of that name is an error.
+    - `pruner="median"`: `optim.fit` reports each epoch's validation metric (`val_acc` for
+      mode "max", `val_loss` for "min") and stops trials that fall behind the median.
+    - `n_jobs != 1` runs trials in joblib processes (`train_fn` must be picklable); `backend`
+      picks a joblib backend ("loky", "threading", "dask", ...); `backend="dask"` with
+      `scheduler="tcp://host:8786"` connects to that Dask cluster. Each trial starts from
+      `ag.manual_seed(seed_i)` with its own seed.
     """
     if not callable(train_fn):
         raise TypeError(f"train_fn must be callable, got {type(train_fn).__name__}")
@@ -174,22 +172,132 @@ def random_search(
         raise ValueError(f"Invalid mode: {mode!r} (expected 'min' or 'max')")
     if not isinstance(n_jobs, int) or n_jobs == 0:
         raise ValueError(f"Invalid n_jobs: {n_jobs} (expected a non-zero int; -1 = all cores)")
-    seq = np.random.SeedSequence(seed)
-    rng = np.random.default_rng(seq.spawn(1)[0])
-    configs = [sample_space(space, rng) for _ in range(trials)]
-    trial_seeds = [int(s.generate_state(1)[0]) for s in seq.spawn(trials)]
-    if n_jobs == 1 and backend is None:
-        results = [_run_trial(train_fn, c, s) for c, s in zip(configs, trial_seeds, strict=True)]
-    else:
-        from joblib import Parallel, delayed
+    if sampler not in ("random", "tpe"):
+        raise ValueError(f"Invalid sampler: {sampler!r} (expected 'random' or 'tpe')")
+    if pruner not in (None, "median"):
+        raise ValueError(f"Invalid pruner: {pruner!r} (expected None or 'median')")
+    if scheduler is not None and backend != "dask":
+        raise ValueError("scheduler= is the address of a Dask cluster: pass backend='dask'")
+    if resume and storage is None:
+        raise ValueError("resume=True needs storage= (e.g. 'sqlite:///search.db')")
+    parallel = n_jobs != 1 or backend is not None
+    if pruner and parallel and storage is None and backend != "threading":
+        raise ValueError("pruning trials in worker processes needs storage= (the workers "
+                         "report to the study through it)")
+    o = _study.optuna()
+    fixed = {k: v for k, v in space.items() if not isinstance(v, Distribution)}
+    dists = {k: _study.distribution(k, v) for k, v in space.items() if isinstance(v, Distribution)}
+    study = o.create_study(
+        storage=storage, study_name=study_name, load_if_exists=resume,
+        direction="minimize" if mode == "min" else "maximize",
+        pruner=o.pruners.MedianPruner(n_startup_trials=2) if pruner else o.pruners.NopPruner(),
+    )
+    _requeue_interrupted(study)
+    key = "val_acc" if mode == "max" else "val_loss"
+    batch = 1 if not parallel else (n_jobs if n_jobs > 0 else 8)
+    extras: dict[int, dict[str, Any]] = {}
+    while True:
+        # finished, not counting trials a kill interrupted (FAIL without a score)
+        done = [t for t in study.trials if t.state.is_finished()
+                and (t.state != o.trial.TrialState.FAIL or "tg_score" in t.user_attrs)]
+        todo = trials - len(done)
+        if todo <= 0:
+            break
+        asked = []
+        for _ in range(min(batch, todo)):
+            # draw k of the search: the k-th fresh parameter set (a re-run keeps its draw)
+            draw = sum(1 for t in study.trials if "tg_requeued_from" not in t.user_attrs)
+            study.sampler = _study.make_sampler(sampler, seed, draw)
+            trial = study.ask(fixed_distributions=dists)
+            trial.set_user_attr("tg_draw", trial.user_attrs.get("tg_draw", draw))
+            asked.append(trial)
+        jobs = []
+        for trial in asked:
+            params = {**{k: trial.params[k] for k in space if k in dists}, **fixed}
+            params = {k: params[k] for k in space}
+            trial.set_user_attr("tg_seed", _study.trial_seed(seed, trial.user_attrs["tg_draw"]))
+            prune = None
+            if pruner:
+                prune = trial if not parallel or backend == "threading" else (
+                    storage, study_name, trial._trial_id)
+            jobs.append((params, trial.user_attrs["tg_seed"], prune))
+        results = _run(train_fn, jobs, n_jobs, backend, scheduler, verbose, key)
+        for trial, res in zip(asked, results, strict=True):
+            extra = {k: v for k, v in res.items() if k not in ("score", "state")}
+            extras[trial.number] = extra
+            for k, v in extra.items():
+                if _storable(v):  # a database keeps what JSON can hold; this run keeps all
+                    trial.set_user_attr(k, v)
+            state = o.trial.TrialState.PRUNED if res["state"] == "pruned" else None
+            value = None if state is not None else res["score"]
+            trial.set_user_attr("tg_score", res["score"])
+            study.tell(trial, value if value is None or not math.isnan(value) else None,
+                       state=state if state is not None else (
+                           o.trial.TrialState.FAIL if math.isnan(res["score"]) else None))
+    return _rows(study, space, mode, extras)
 
-        results = Parallel(n_jobs=n_jobs, backend=backend, verbose=verbose)(
-            delayed(_run_trial)(train_fn, c, s) for c, s in zip(configs, trial_seeds, strict=True)
-        )
+
+def _storable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _requeue_interrupted(study: Any) -> None:
+    """Trials a killed search left RUNNING are marked FAIL and queued again, same params."""
+    from optuna.trial import TrialState
+
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+        attrs = {"tg_requeued_from": t.number}
+        if "tg_draw" in t.user_attrs:
+            attrs["tg_draw"] = t.user_attrs["tg_draw"]
+        study.enqueue_trial(t.params, user_attrs=attrs)
+
+
+def _run(train_fn: Any, jobs: list[tuple[Any, int, Any]], n_jobs: int, backend: str | None,
+         scheduler: str | None, verbose: int, key: str) -> list[dict[str, Any]]:
+    if len(jobs) == 1 and n_jobs == 1 and backend is None:
+        params, s, prune = jobs[0]
+        return [_study.run_trial(train_fn, params, s, prune, key)]
+    from joblib import Parallel, delayed, parallel_backend
+
+    def go() -> list[dict[str, Any]]:
+        return Parallel(n_jobs=n_jobs, verbose=verbose)(
+            delayed(_study.run_trial)(train_fn, p, s, pr, key) for p, s, pr in jobs)
+
+    if backend == "dask" and scheduler is not None:
+        from distributed import Client
+
+        with Client(scheduler), parallel_backend("dask"):
+            return go()
+    if backend is not None:
+        with parallel_backend(backend):
+            return go()
+    return go()
+
+
+def _rows(study: Any, space: Mapping[str, Any], mode: str,
+          extras: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Finished trials as result dicts, sorted best first (pruned after complete, NaN last)."""
+    from optuna.trial import TrialState
+
     rows = []
-    for i, (params, s, res) in enumerate(zip(configs, trial_seeds, results, strict=True)):
-        rows.append({"trial": i, "params": params, "seed": s, **res})
+    for t in study.trials:
+        if t.state not in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL):
+            continue
+        if t.state == TrialState.FAIL and "tg_score" not in t.user_attrs:
+            continue  # interrupted by a kill and run again under another number
+        attrs = {**t.user_attrs, **extras.get(t.number, {})}
+        attrs.pop("tg_requeued_from", None)
+        attrs.pop("tg_draw", None)
+        params = {k: (t.params[k] if k in t.params else space[k]) for k in space}
+        state = {TrialState.PRUNED: "pruned"}.get(t.state, "complete")
+        rows.append({"trial": t.number, "params": params, "seed": attrs.pop("tg_seed", None),
+                     "score": float(attrs.pop("tg_score", math.nan)), "state": state, **attrs})
     sign = 1.0 if mode == "min" else -1.0
-    rows.sort(key=lambda r: (math.isnan(r["score"]), 0.0 if math.isnan(r["score"])
-                             else sign * r["score"], r["trial"]))
+    rows.sort(key=lambda r: (math.isnan(r["score"]), r["state"] == "pruned",
+                             0.0 if math.isnan(r["score"]) else sign * r["score"], r["trial"]))
     return rows

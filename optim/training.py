@@ -29,6 +29,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from optim import _study
 from optim.clip import clip_grad_norm_
 from optim.early_stopping import EarlyStopping
 from optim.lr_scheduler import ReduceLROnPlateau
@@ -354,6 +355,7 @@ def fit(
             bar.set_postfix({**meter.postfix(), **shown})
         bar.close()
         history.append(record)
+        _study.report_epoch(record, epoch)  # inside a pruned search: report, maybe stop
         if diverged:
             warnings.warn(f"fit: loss became {value} in epoch {epoch + 1}; stopping",
                           RuntimeWarning, stacklevel=2)

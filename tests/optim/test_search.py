@@ -118,3 +118,10 @@ def test_errors():
         random_search(lambda p: "bad", SPACE, trials=1)
     with pytest.raises(ValueError, match="Invalid n_jobs"):
         random_search(quadratic_train_fn, SPACE, trials=1, n_jobs=0)
+
+
+def test_nan_trials_count_and_sort_last_with_exactly_n_rows():
+    res = random_search(lambda p: float("nan") if p["x"] > 0.5 else p["x"],
+                        {"x": Uniform(0.0, 1.0)}, trials=10, seed=1)
+    assert len(res) == 10
+    assert all(math.isnan(r["score"]) for r in res if r["params"]["x"] > 0.5)
