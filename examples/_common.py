@@ -35,7 +35,11 @@ def parse(doc: str | None, argv: Sequence[str] | None, **extra: Any) -> argparse
     p.add_argument("--data-dir", default=None,
                    help="MNIST folder (default: $TRACEGRAD_DATA or ~/.cache/tracegrad/mnist)")
     for name, default in extra.items():
-        p.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(default, bool):
+            p.add_argument(flag, action="store_true", default=default)
+        else:
+            p.add_argument(flag, type=type(default), default=default)
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     return args

@@ -95,6 +95,12 @@ def test_hyperparameter_search(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert all(1e-6 <= lr <= 1e-2 and 1e-8 <= wd <= 1e-4 for _, lr, wd in r["rows"])
     assert r["rows"][0][1] > 1e-4  # the winner has one of the larger learning rates
     assert "val acc | lr        | weight decay" in capsys.readouterr().out
+    assert {"search_history.png", "search_importances.png", "search_slice_lr.png"} <= pngs(
+        tmp_path)
+    # --resume on the finished study runs nothing more and returns the same table
+    again = example("hyperparameter_search").main(
+        ["--quick", "--out", str(tmp_path), "--data-dir", str(MNIST), "--resume"])
+    assert again["rows"] == r["rows"]
 
 
 def test_conv_filters(tmp_path: Path) -> None:
