@@ -35,6 +35,17 @@ from autograd.gradcheck import (
 )
 from autograd.graph import Edge, Graph, OpNode, TensorNode, trace
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from autograd.ops.activation import (
+    celu,
+    erf,
+    erfc,
+    erfinv,
+    hardshrink,
+    prelu,
+    rrelu,
+    selu,
+    threshold,
+)
 from autograd.ops.elementwise import (
     absolute,
     clip,

@@ -128,6 +128,16 @@ _METHODS: dict[str, Any] = {
     "minimum": ew.minimum,
 }
 
+from autograd.ops import activation as _act  # noqa: E402 - activations as Tensor methods
+
+_METHODS.update({
+    "erf": _act.erf,
+    "erfc": _act.erfc,
+    "erfinv": _act.erfinv,
+    "hardshrink": _act.hardshrink,
+    "prelu": _act.prelu,
+})
+
 def _as_method(fn: Any) -> Any:
     if isinstance(fn, Primitive):  # a Primitive is no descriptor: give it a function to bind
 
