@@ -46,6 +46,7 @@ from autograd.ops.activation import (
     selu,
     threshold,
 )
+from autograd.ops.einsum import einsum
 from autograd.ops.elementwise import (
     absolute,
     clip,
