@@ -102,3 +102,88 @@ def test_einsum_errors_name_the_subscripts_and_shapes() -> None:
         ag.einsum("ij,jk", a)
     with pytest.raises(ValueError, match="output subscripts"):
         ag.einsum("ij->iz", a)
+
+
+# ----- scaled_dot_product_attention -----
+
+SDPA = [
+    ("plain", (2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 3), {}),
+    ("unbatched", (5, 4), (6, 4), (6, 2), {}),
+    ("causal", (2, 5, 4), (2, 5, 4), (2, 5, 4), {"is_causal": True}),
+    ("causal-rect", (2, 3, 4), (2, 5, 4), (2, 5, 4), {"is_causal": True}),
+    ("scale", (2, 5, 4), (2, 6, 4), (2, 6, 4), {"scale": 0.3}),
+    ("gqa", (2, 4, 5, 4), (2, 2, 6, 4), (2, 2, 6, 3), {"enable_gqa": True}),
+    ("broadcast-batch", (2, 3, 5, 4), (1, 3, 6, 4), (1, 3, 6, 4), {}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "qs", "ks", "vs", "kw"), SDPA, ids=[c[0] for c in SDPA])
+def test_sdpa(name, qs, ks, vs, kw, dtype) -> None:
+    import nn.functional as F
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in (qs, ks, vs)]
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    _check(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, **kw),
+           lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(q, k, v, **kw),
+           arrays, tol, tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["bool", "float", "bool-dead-row", "float-neg-inf-row"])
+def test_sdpa_masks(kind, dtype) -> None:
+    import nn.functional as F
+
+    rng = np.random.default_rng(4)
+    q, k, v = (rng.standard_normal(s).astype(dtype) for s in ((2, 2, 4, 3), (2, 2, 5, 3),
+                                                             (2, 2, 5, 2)))
+    if kind.startswith("bool"):
+        mask = rng.random((4, 5)) > 0.4
+        mask[:, 0] = True
+        if kind == "bool-dead-row":
+            mask[1] = False
+    else:
+        mask = rng.standard_normal((2, 1, 4, 5)).astype(dtype)
+        if kind == "float-neg-inf-row":
+            mask[0, 0, 2] = -np.inf
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    _check(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+           lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(
+               q, k, v, attn_mask=torch.tensor(mask)),
+           [q, k, v], tol, tol)
+
+
+def test_sdpa_dropout_is_seeded_and_unbiased() -> None:
+    import nn.functional as F
+
+    rng = np.random.default_rng(5)
+    q, k = rng.standard_normal((1, 64, 4)), rng.standard_normal((1, 16, 4))
+    v = np.eye(16)[None]  # the output rows are then the (dropped, rescaled) weights
+    ag.manual_seed(11)
+    a = F.scaled_dot_product_attention(q, k, v, dropout_p=0.25).data
+    ag.manual_seed(11)
+    b = F.scaled_dot_product_attention(q, k, v, dropout_p=0.25).data
+    np.testing.assert_array_equal(a, b)
+    clean = F.scaled_dot_product_attention(q, k, v).data
+    dropped = a == 0
+    assert 0.2 < dropped.mean() < 0.3  # 1024 draws: 0.25 +- 0.014
+    np.testing.assert_allclose(a[~dropped], clean[~dropped] / 0.75, rtol=1e-12)
+    runs = []
+    for seed in range(200):
+        ag.manual_seed(seed)
+        runs.append(F.scaled_dot_product_attention(q, k, v, dropout_p=0.25).data)
+    np.testing.assert_allclose(np.mean(runs, axis=0), clean, atol=0.05)
+
+
+def test_sdpa_errors() -> None:
+    import nn.functional as F
+
+    q = ag.ones(2, 3, 4)
+    with pytest.raises(ag.ShapeError, match="embedding"):
+        F.scaled_dot_product_attention(q, ag.ones(2, 3, 5), ag.ones(2, 3, 5))
+    with pytest.raises(ValueError, match="not both"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=np.ones((3, 3), bool), is_causal=True)
+    with pytest.raises(ag.ShapeError, match="enable_gqa"):
+        F.scaled_dot_product_attention(ag.ones(1, 3, 2, 4), ag.ones(1, 2, 2, 4),
+                                       ag.ones(1, 2, 2, 4), enable_gqa=True)

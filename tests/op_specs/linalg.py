@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 import autograd as ag
-from tests.op_specs import OpSpec, S
+import nn.functional as F
+from tests.op_specs import Const, OpSpec, S
 
 EINSUM = [
     OpSpec("einsum", ("einsum", "ag.einsum"), ag.einsum,
@@ -27,4 +28,52 @@ EINSUM = [
            lambda eq, *a: np.einsum(eq, *a)),
 ]
 
-SPECS = [*EINSUM]
+
+
+def _sdpa_ref(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+              enable_gqa=False):
+    if enable_gqa:
+        k = np.repeat(k, q.shape[-3] // k.shape[-3], axis=-3)
+        v = np.repeat(v, q.shape[-3] // v.shape[-3], axis=-3)
+    s = q @ np.swapaxes(k, -1, -2) * (1 / np.sqrt(q.shape[-1]) if scale is None else scale)
+    if is_causal:
+        s = np.where(np.tril(np.ones(s.shape[-2:], bool)), s, -np.inf)
+    if attn_mask is not None:
+        s = np.where(attn_mask, s, -np.inf) if attn_mask.dtype == bool else s + attn_mask
+    w = np.exp(s - s.max(-1, keepdims=True))
+    return (w / w.sum(-1, keepdims=True)) @ v
+
+
+def _sdpa_dropout(q, k, v, **kw):
+    ag.manual_seed(5)  # one dropout mask for every call, so finite differences see one function
+    return F.scaled_dot_product_attention(q, k, v, **kw)
+
+
+def _sdpa_dropout_ref(q, k, v, dropout_p=0.0):
+    s = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    w = np.exp(s - s.max(-1, keepdims=True))
+    w = w / w.sum(-1, keepdims=True)
+    ag.manual_seed(5)
+    keep = ag.get_generator().random(w.shape) >= dropout_p
+    return (w * keep / (1 - dropout_p)) @ v
+
+
+MASK = np.array([[True, False, True, True], [True, True, False, False],
+                 [False, True, True, True]])
+
+ATTENTION = [
+    OpSpec("F.scaled_dot_product_attention", ("F.scaled_dot_product_attention", "matmul"),
+           F.scaled_dot_product_attention,
+           [S((2, 3, 4), (2, 4, 4), (2, 4, 2), desc="plain"),
+            S((3, 2), (3, 2), (3, 2), is_causal=True, desc="causal"),
+            S((2, 3, 2), (2, 4, 2), (2, 4, 3), MASK, desc="bool-mask"),
+            S((2, 3, 2), (4, 2), (4, 3), Const(np.linspace(-1, 1, 12).reshape(3, 4)),
+              desc="float-mask"),
+            S((1, 4, 2, 2), (1, 2, 3, 2), (1, 2, 3, 2), scale=0.7, enable_gqa=True,
+              desc="gqa-scale")],
+           _sdpa_ref),
+    OpSpec("sdpa-dropout", ("F.scaled_dot_product_attention",), _sdpa_dropout,
+           [S((2, 3, 2), (2, 4, 2), (2, 4, 2), dropout_p=0.3)], _sdpa_dropout_ref),
+]
+
+SPECS = [*EINSUM, *ATTENTION]
