@@ -4,6 +4,7 @@ functions as models (`grad`, `jacobian`, `hessian`), tracing and gradient checki
 NOTE: this import name is shared with HIPS autograd; do not install both in one environment.
 """
 
+from autograd import linalg
 from autograd import ops as _ops  # noqa: F401 - fills the registry and Tensor methods
 from autograd.creation import (
     arange,
@@ -70,7 +71,23 @@ from autograd.ops.elementwise import (
     tanh,
     where,
 )
-from autograd.ops.linalg import linear, matmul
+from autograd.ops.linalg import (
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    dot,
+    ger,
+    linear,
+    matmul,
+    mm,
+    mv,
+    outer,
+    vdot,
+)
+from autograd.ops.linalg_decomp import det, logdet, slogdet
+from autograd.ops.linalg_decomp import inv as inverse
+from autograd.ops.linalg_norm import cdist
 from autograd.ops.reduce import argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var
 from autograd.ops.shape import (
     broadcast_to,

@@ -494,6 +494,7 @@ def _nll(
 
 # activations with PyTorch's signatures (inplace= accepted), attention
 from autograd.ops.attention import scaled_dot_product_attention  # noqa: E402, F401
+from autograd.ops.linalg_norm import normalize  # noqa: E402, F401
 from nn.functional_activation import (  # noqa: E402, F401
     celu,
     elu,  # noqa: F811 - adds inplace=

@@ -100,7 +100,7 @@ _METHODS: dict[str, Any] = {
     "min": _reduction(reduce.min),
     "prod": _reduction(reduce.prod),
     "logsumexp": _reduction(reduce.logsumexp),
-    "norm": _reduction(reduce.norm),
+    "norm": lambda self, *args, **kwargs: _lnorm.tensor_norm(self, *args, **kwargs),
     "any": _reduction(reduce.any_),
     "all": _reduction(reduce.all_),
     "argmax": lambda self, axis=None, keepdims=False: reduce.argmax(
@@ -136,6 +136,22 @@ _METHODS.update({
     "erfinv": _act.erfinv,
     "hardshrink": _act.hardshrink,
     "prelu": _act.prelu,
+})
+
+from autograd.ops import linalg_decomp as _dec  # noqa: E402 - linear algebra as Tensor methods
+from autograd.ops import linalg_norm as _lnorm  # noqa: E402
+
+_METHODS.update({
+    "mm": linalg.mm,
+    "mv": linalg.mv,
+    "bmm": linalg.bmm,
+    "outer": linalg.outer,
+    "ger": linalg.outer,
+    "addmm": linalg.addmm,
+    "det": _dec.det,
+    "logdet": _dec.logdet,
+    "slogdet": _dec.slogdet,
+    "inverse": _dec.inv,
 })
 
 def _as_method(fn: Any) -> Any:
