@@ -187,3 +187,249 @@ def test_sdpa_errors() -> None:
     with pytest.raises(ag.ShapeError, match="enable_gqa"):
         F.scaled_dot_product_attention(ag.ones(1, 3, 2, 4), ag.ones(1, 2, 2, 4),
                                        ag.ones(1, 2, 2, 4), enable_gqa=True)
+
+
+# ----- products -----
+
+PRODUCTS = [
+    ("outer", lambda a, b: ag.outer(a, b), torch.outer, [(3,), (4,)]),
+    ("ger", lambda a, b: ag.ger(a, b), torch.ger, [(3,), (2,)]),
+    ("dot", lambda a, b: ag.dot(a, b), torch.dot, [(5,), (5,)]),
+    ("vdot", lambda a, b: ag.vdot(a, b), torch.vdot, [(5,), (5,)]),
+    ("mv", lambda a, b: ag.mv(a, b), torch.mv, [(3, 5), (5,)]),
+    ("mm", lambda a, b: ag.mm(a, b), torch.mm, [(3, 5), (5, 2)]),
+    ("bmm", lambda a, b: ag.bmm(a, b), torch.bmm, [(2, 3, 5), (2, 5, 2)]),
+    ("addmm", lambda i, a, b: ag.addmm(i, a, b, beta=0.5, alpha=2.0),
+     lambda i, a, b: torch.addmm(i, a, b, beta=0.5, alpha=2.0), [(2,), (3, 4), (4, 2)]),
+    ("addmv", lambda i, a, b: ag.addmv(i, a, b, alpha=3.0),
+     lambda i, a, b: torch.addmv(i, a, b, alpha=3.0), [(3,), (3, 4), (4,)]),
+    ("baddbmm", lambda i, a, b: ag.baddbmm(i, a, b, beta=2.0),
+     lambda i, a, b: torch.baddbmm(i, a, b, beta=2.0), [(1, 3, 2), (2, 3, 4), (2, 4, 2)]),
+    ("method-mm", lambda a, b: a.mm(b), lambda a, b: a.mm(b), [(3, 4), (4, 2)]),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "ours", "theirs", "shapes"), PRODUCTS,
+                         ids=[p[0] for p in PRODUCTS])
+def test_products(name, ours, theirs, shapes, dtype) -> None:
+    rng = np.random.default_rng(6)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    _check(ours, theirs, arrays, tol, tol)
+
+
+def test_addmm_beta_zero_ignores_nan_input() -> None:
+    out = ag.addmm(ag.tensor(np.full((2, 2), np.nan)), ag.eye(2), ag.eye(2), beta=0)
+    np.testing.assert_array_equal(out.data, np.eye(2))
+
+
+def test_products_check_ranks() -> None:
+    with pytest.raises(ag.ShapeError, match="mm"):
+        ag.mm(ag.ones(2, 3, 4), ag.ones(4, 2))
+    with pytest.raises(ag.ShapeError, match="dot"):
+        ag.dot(ag.ones(2, 2), ag.ones(2))
+    with pytest.raises(ag.ShapeError, match="batch"):
+        ag.bmm(ag.ones(2, 3, 4), ag.ones(3, 4, 2))
+
+
+# ----- decompositions -----
+
+
+def _spd(rng, shape):
+    x = rng.standard_normal(shape)
+    return x @ np.swapaxes(x, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def _sym(rng, shape):
+    x = rng.standard_normal(shape)
+    return x + np.swapaxes(x, -1, -2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [(), (2,), (2, 3)])
+def test_inv_det_slogdet_logdet(batch, dtype) -> None:
+    rng = np.random.default_rng(7)
+    a = (rng.standard_normal(batch + (4, 4)) + 3 * np.eye(4)).astype(dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    _check(ag.linalg.inv, torch.linalg.inv, [a], tol, tol)
+    _check(ag.linalg.det, torch.linalg.det, [a], tol, tol)
+    _check(lambda x: tuple(ag.linalg.slogdet(x)), lambda x: tuple(torch.linalg.slogdet(x)),
+           [a], tol, tol)
+    _check(ag.logdet, torch.logdet, [a], tol, tol)
+    _check(lambda x: x.inverse(), lambda x: x.inverse(), [a], tol, tol)
+
+
+def test_logdet_of_negative_and_singular_matrices_as_torch() -> None:
+    neg = np.diag([-1.0, 2.0])
+    assert np.isnan(ag.logdet(ag.tensor(neg)).item()) and np.isnan(torch.logdet(
+        torch.tensor(neg)).item())
+    assert ag.logdet(ag.tensor(np.zeros((2, 2)))).item() == -np.inf
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("ashape", "bshape", "left"), [
+    ((3, 3), (3,), True), ((3, 3), (3, 2), True), ((2, 3, 3), (2, 3), True),
+    ((2, 3, 3), (3, 4), True), ((1, 3, 3), (2, 3, 2), True), ((3, 3), (2, 3), False)])
+def test_solve(ashape, bshape, left, dtype) -> None:
+    rng = np.random.default_rng(8)
+    a = (rng.standard_normal(ashape) + 3 * np.eye(3)).astype(dtype)
+    b = rng.standard_normal(bshape).astype(dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    _check(lambda x, y: ag.linalg.solve(x, y, left=left),
+           lambda x, y: torch.linalg.solve(x, y, left=left), [a, b], tol, tol)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("batch", [(), (2,)])
+def test_cholesky(batch, upper) -> None:
+    a = _spd(np.random.default_rng(9), batch + (4, 4))
+    _check(lambda x: ag.linalg.cholesky(x, upper=upper),
+           lambda x: torch.linalg.cholesky(x, upper=upper), [a], 1e-9, 1e-9)
+
+
+def test_second_order_of_inv_det_solve_cholesky_matches_torch() -> None:
+    rng = np.random.default_rng(10)
+    a = _spd(rng, (3, 3))
+    b = rng.standard_normal((3, 2))
+    fns = [
+        (lambda x: (ag.linalg.inv(x) ** 2).sum(), lambda x: (torch.linalg.inv(x) ** 2).sum()),
+        (lambda x: ag.linalg.det(x) ** 2, lambda x: torch.linalg.det(x) ** 2),
+        (lambda x: (ag.linalg.solve(x, ag.tensor(b)) ** 2).sum(),
+         lambda x: (torch.linalg.solve(x, torch.tensor(b)) ** 2).sum()),
+        (lambda x: (ag.linalg.cholesky(x) ** 3).sum(),
+         lambda x: (torch.linalg.cholesky(x) ** 3).sum()),
+    ]
+    for ours, theirs in fns:
+        xa, xt = _both(a)
+        h_ours = ag.grad(lambda x, f=ours: (ag.grad(f)(x) ** 2).sum())(xa)
+        (g,) = torch.autograd.grad(theirs(xt), xt, create_graph=True)
+        (h,) = torch.autograd.grad((g**2).sum(), xt)
+        np.testing.assert_allclose(h_ours.data, h.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def _canon_qr_ours(q, r):
+    """LAPACK's free column signs made canonical (diag(R) > 0)."""
+    d = np.sign(np.diagonal(r.data, axis1=-2, axis2=-1))
+    return q * ag.tensor(d[..., None, :]), r * ag.tensor(d[..., :, None])
+
+
+def _canon_qr_torch(q, r):
+    d = torch.sign(torch.diagonal(r.detach(), dim1=-2, dim2=-1))
+    return q * d[..., None, :], r * d[..., :, None]
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 5, 2)])
+def test_qr(shape) -> None:
+    a = np.random.default_rng(11).standard_normal(shape)
+    _check(lambda x: _canon_qr_ours(*ag.linalg.qr(x)),
+           lambda x: _canon_qr_torch(*torch.linalg.qr(x)),
+           [a], 1e-9, 1e-9)
+
+
+def _svd_invariants(u, s, vh, k):
+    return u[..., :k] * u[..., :k], s, vh[..., :k, :] * vh[..., :k, :], u[..., :k] @ vh[..., :k, :]
+
+
+@pytest.mark.parametrize("full", [True, False])
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)])
+def test_svd(shape, full) -> None:
+    a = np.random.default_rng(12).standard_normal(shape)
+    k = min(shape[-2:])
+    _check(lambda x: _svd_invariants(*ag.linalg.svd(x, full_matrices=full), k),
+           lambda x: _svd_invariants(*torch.linalg.svd(x, full_matrices=full), k),
+           [a], 1e-9, 1e-9)
+    _check(ag.linalg.svdvals, torch.linalg.svdvals, [a], 1e-9, 1e-9)
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+@pytest.mark.parametrize("batch", [(), (2,)])
+def test_eigh(batch, uplo) -> None:
+    a = _sym(np.random.default_rng(13), batch + (4, 4))
+    _check(lambda x: (lambda w, v: (w, v * v))(*ag.linalg.eigh(x, UPLO=uplo)),
+           lambda x: (lambda w, v: (w, v * v))(*torch.linalg.eigh(x, UPLO=uplo)),
+           [a], 1e-9, 1e-9)
+    _check(ag.linalg.eigvalsh, torch.linalg.eigvalsh, [a], 1e-9, 1e-9)
+
+
+def test_eigh_degenerate_eigenvalues_give_non_finite_gradients_like_torch() -> None:
+    a = np.eye(3)
+    xa, xt = _both(a)
+    (ag.linalg.eigh(xa).eigenvectors ** 3).sum().backward()
+    (torch.linalg.eigh(xt).eigenvectors ** 3).sum().backward()
+    assert not np.all(np.isfinite(xa.grad.data))
+    assert not np.all(np.isfinite(xt.grad.numpy()))
+
+
+# ----- norms -----
+
+VNORMS = [2, 1, 3, 0.5, np.inf, -np.inf, 0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ord_", VNORMS)
+@pytest.mark.parametrize(("dim", "keepdim"), [(None, False), (1, True), ((0, 2), False)])
+def test_vector_norm(ord_, dim, keepdim, dtype) -> None:
+    a = np.random.default_rng(14).standard_normal((2, 3, 4)).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    _check(lambda x: ag.linalg.vector_norm(x, ord_, dim, keepdim),
+           lambda x: torch.linalg.vector_norm(x, ord_, dim, keepdim), [a], tol, tol)
+
+
+@pytest.mark.parametrize("ord_", [2, 1, 3, np.inf])
+def test_vector_norm_gradient_at_zero_is_zero_as_torch(ord_) -> None:
+    a = np.array([[0.0, 0.0, 0.0], [1.0, -1.0, 0.0]])
+    _check(lambda x: ag.linalg.vector_norm(x, ord_, 1),
+           lambda x: torch.linalg.vector_norm(x, ord_, 1), [a], 1e-12, 1e-12)
+
+
+@pytest.mark.parametrize("ord_", ["fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf])
+@pytest.mark.parametrize(("dim", "keepdim"), [((-2, -1), False), ((0, 2), True), ((2, 0), False)])
+def test_matrix_norm(ord_, dim, keepdim) -> None:
+    a = np.random.default_rng(15).standard_normal((3, 2, 4))
+    _check(lambda x: ag.linalg.matrix_norm(x, ord_, dim, keepdim),
+           lambda x: torch.linalg.matrix_norm(x, ord_, dim, keepdim), [a], 1e-9, 1e-9)
+
+
+@pytest.mark.parametrize(("shape", "kw"), [
+    ((2, 3), {}), ((2, 3, 4), {}), ((5,), {"ord": 3}), ((2, 3), {"ord": "nuc"}),
+    ((2, 3), {"ord": np.inf}), ((2, 3, 4), {"dim": 1}), ((2, 3, 4), {"dim": (0, 2), "ord": 1}),
+    ((2, 3), {"dim": 1, "keepdim": True})])
+def test_linalg_norm(shape, kw) -> None:
+    a = np.random.default_rng(16).standard_normal(shape)
+    _check(lambda x: ag.linalg.norm(x, **kw), lambda x: torch.linalg.norm(x, **kw), [a])
+
+
+@pytest.mark.parametrize(("args", "kw"), [
+    ((), {}), ((1,), {}), ((3,), {"dim": 1}), (("fro",), {"dim": (0, 1), "keepdim": True}),
+    (("nuc",), {}), ((2,), {"dim": 0, "keepdim": True}), ((np.inf,), {"dim": 1})])
+def test_tensor_norm_method(args, kw) -> None:
+    a = np.random.default_rng(17).standard_normal((3, 4))
+    _check(lambda x: x.norm(*args, **kw), lambda x: x.norm(*args, **kw), [a])
+
+
+def test_tensor_norm_keeps_numpy_spelling() -> None:
+    a = np.random.default_rng(18).standard_normal((3, 4))
+    np.testing.assert_allclose(ag.tensor(a).norm(axis=1, keepdims=True).data,
+                               np.linalg.norm(a, axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize(("p", "dim"), [(2.0, 1), (1.0, -1), (3.0, 0)])
+def test_normalize(p, dim) -> None:
+    import nn.functional as F
+
+    a = np.random.default_rng(19).standard_normal((3, 4, 2))
+    a[0, :, 0] = 0.0  # a zero slice: divided by eps, as torch
+    _check(lambda x: F.normalize(x, p, dim), lambda x: torch.nn.functional.normalize(x, p, dim),
+           [a])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, np.inf])
+def test_cdist(p, dtype) -> None:
+    rng = np.random.default_rng(20)
+    x1 = rng.standard_normal((2, 4, 3)).astype(dtype)
+    x2 = rng.standard_normal((2, 5, 3)).astype(dtype)
+    x2[0, 1] = x1[0, 2]  # a zero distance: gradient 0, as torch
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    _check(lambda a, b: ag.cdist(a, b, p), lambda a, b: torch.cdist(a, b, p), [x1, x2], tol, tol)
