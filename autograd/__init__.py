@@ -4,6 +4,7 @@ functions as models (`grad`, `jacobian`, `hessian`), tracing and gradient checki
 NOTE: this import name is shared with HIPS autograd; do not install both in one environment.
 """
 
+from autograd import linalg
 from autograd import ops as _ops  # noqa: F401 - fills the registry and Tensor methods
 from autograd.creation import (
     arange,
@@ -35,6 +36,18 @@ from autograd.gradcheck import (
 )
 from autograd.graph import Edge, Graph, OpNode, TensorNode, trace
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from autograd.ops.activation import (
+    celu,
+    erf,
+    erfc,
+    erfinv,
+    hardshrink,
+    prelu,
+    rrelu,
+    selu,
+    threshold,
+)
+from autograd.ops.einsum import einsum
 from autograd.ops.elementwise import (
     absolute,
     clip,
@@ -58,7 +71,23 @@ from autograd.ops.elementwise import (
     tanh,
     where,
 )
-from autograd.ops.linalg import linear, matmul
+from autograd.ops.linalg import (
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    dot,
+    ger,
+    linear,
+    matmul,
+    mm,
+    mv,
+    outer,
+    vdot,
+)
+from autograd.ops.linalg_decomp import det, logdet, slogdet
+from autograd.ops.linalg_decomp import inv as inverse
+from autograd.ops.linalg_norm import cdist
 from autograd.ops.reduce import argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var
 from autograd.ops.shape import (
     broadcast_to,

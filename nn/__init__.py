@@ -46,6 +46,29 @@ from nn.modules import (
     Softmax,
     Tanh,
 )
+from nn.modules.activation import (  # noqa: F401 - activation layers
+    CELU,
+    GELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    RReLU,
+    SiLU,
+    Softmax2d,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
 from nn.parameter import Parameter
 from nn.serialization import CheckpointError, load, save
 

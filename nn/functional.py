@@ -491,3 +491,32 @@ def _nll(
     # every target ignored that is 0/0 = nan, as in PyTorch.
     with np.errstate(invalid="ignore", divide="ignore"):
         return loss.sum() / np.asarray(wt.sum(), dtype=dt)
+
+# activations with PyTorch's signatures (inplace= accepted), attention
+from autograd.ops.attention import scaled_dot_product_attention  # noqa: E402, F401
+from autograd.ops.linalg_norm import normalize  # noqa: E402, F401
+from nn.functional_activation import (  # noqa: E402, F401
+    celu,
+    elu,  # noqa: F811 - adds inplace=
+    gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,  # noqa: F811 - adds inplace=
+    logsigmoid,
+    mish,
+    prelu,
+    relu,  # noqa: F811 - adds inplace=
+    relu6,
+    rrelu,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)

@@ -100,3 +100,87 @@ linear.defvjp(
     lambda g, ans, x, w, b: matmul(_swap(_rows(g)), _rows(x)),
     lambda g, ans, x, w, b: _rows(g).sum(axis=0),
 )
+
+
+# ----- PyTorch's named products (checked shapes, then matmul) -----
+
+
+def _t(x: Any) -> Any:
+    from autograd.tensor import Tensor
+
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _ranks(op: str, want: tuple[int, ...], *xs: Any) -> None:
+    if tuple(x.ndim for x in xs) != want:
+        raise ShapeError(
+            f"{op}: expected operands of {', '.join(f'{r}-D' for r in want)}; got shapes "
+            f"{', '.join(str(x.shape) for x in xs)}"
+        )
+
+
+def outer(input: Any, vec2: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
+    a, b = _t(input), _t(vec2)
+    _ranks("outer", (1, 1), a, b)
+    return a.reshape((-1, 1)) * b.reshape((1, -1))
+
+
+ger = outer
+
+
+def dot(input: Any, tensor: Any) -> Any:  # noqa: A002
+    """Inner product of two 1-D tensors of equal length (torch.dot; vdot for real inputs)."""
+    a, b = _t(input), _t(tensor)
+    _ranks("dot", (1, 1), a, b)
+    return matmul(a, b)
+
+
+vdot = dot
+
+
+def mv(input: Any, vec: Any) -> Any:  # noqa: A002
+    """Matrix (n, m) times vector (m,)."""
+    a, v = _t(input), _t(vec)
+    _ranks("mv", (2, 1), a, v)
+    return matmul(a, v)
+
+
+def mm(input: Any, mat2: Any) -> Any:  # noqa: A002
+    """Matrix product of two 2-D tensors (no broadcasting)."""
+    a, b = _t(input), _t(mat2)
+    _ranks("mm", (2, 2), a, b)
+    return matmul(a, b)
+
+
+def bmm(input: Any, mat2: Any) -> Any:  # noqa: A002
+    """Batched matrix product (b, n, m) x (b, m, p) with equal batch sizes (no broadcasting)."""
+    a, b = _t(input), _t(mat2)
+    _ranks("bmm", (3, 3), a, b)
+    if a.shape[0] != b.shape[0]:
+        raise ShapeError(f"bmm: batch sizes differ: {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def _scaled_sum(base: Any, prod: Any, beta: float, alpha: float) -> Any:
+    """beta * base + alpha * prod; base is ignored when beta == 0 (NaN not propagated)."""
+    out = prod if alpha == 1 else prod * np.asarray(alpha, dtype=prod.dtype)
+    if beta == 0:
+        return out
+    inp = _t(base)
+    return out + (inp if beta == 1 else inp * np.asarray(beta, dtype=prod.dtype))
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Any:  # noqa: A002
+    """beta * input + alpha * (mat1 @ mat2)."""
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
+
+
+def addmv(input: Any, mat: Any, vec: Any, *, beta: float = 1, alpha: float = 1) -> Any:  # noqa: A002
+    """beta * input + alpha * (mat @ vec)."""
+    return _scaled_sum(input, mv(mat, vec), beta, alpha)
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: float = 1, alpha: float = 1) -> Any:  # noqa: A002
+    """beta * input + alpha * bmm(batch1, batch2)."""
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)

@@ -100,7 +100,7 @@ _METHODS: dict[str, Any] = {
     "min": _reduction(reduce.min),
     "prod": _reduction(reduce.prod),
     "logsumexp": _reduction(reduce.logsumexp),
-    "norm": _reduction(reduce.norm),
+    "norm": lambda self, *args, **kwargs: _lnorm.tensor_norm(self, *args, **kwargs),
     "any": _reduction(reduce.any_),
     "all": _reduction(reduce.all_),
     "argmax": lambda self, axis=None, keepdims=False: reduce.argmax(
@@ -127,6 +127,32 @@ _METHODS: dict[str, Any] = {
     "maximum": ew.maximum,
     "minimum": ew.minimum,
 }
+
+from autograd.ops import activation as _act  # noqa: E402 - activations as Tensor methods
+
+_METHODS.update({
+    "erf": _act.erf,
+    "erfc": _act.erfc,
+    "erfinv": _act.erfinv,
+    "hardshrink": _act.hardshrink,
+    "prelu": _act.prelu,
+})
+
+from autograd.ops import linalg_decomp as _dec  # noqa: E402 - linear algebra as Tensor methods
+from autograd.ops import linalg_norm as _lnorm  # noqa: E402
+
+_METHODS.update({
+    "mm": linalg.mm,
+    "mv": linalg.mv,
+    "bmm": linalg.bmm,
+    "outer": linalg.outer,
+    "ger": linalg.outer,
+    "addmm": linalg.addmm,
+    "det": _dec.det,
+    "logdet": _dec.logdet,
+    "slogdet": _dec.slogdet,
+    "inverse": _dec.inv,
+})
 
 def _as_method(fn: Any) -> Any:
     if isinstance(fn, Primitive):  # a Primitive is no descriptor: give it a function to bind
