@@ -435,3 +435,81 @@ def test_lbfgs_state_dict_resumes():
     other.step(closure)
     full, _, _ = lbfgs_ours("rosenbrock", dict(line_search_fn="strong_wolfe"), 3)
     np.testing.assert_allclose(params[0].data, full[-1], rtol=1e-12)
+
+
+# ----- parameter groups -----
+
+GROUP_CASES = [
+    ("SGD", dict(lr=0.02, momentum=0.9), dict(lr=0.05, nesterov=True, momentum=0.5)),
+    ("Adam", dict(lr=0.01), dict(lr=0.03, amsgrad=True, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01), dict(centered=True, momentum=0.3)),
+    ("NAdam", dict(lr=0.01), dict(lr=0.02, decoupled_weight_decay=True, weight_decay=0.2)),
+    ("Adadelta", dict(), dict(rho=0.5)),
+]
+
+
+def run_groups(lib, name, defaults, second, tensor, grad_to, numpy_of, lr_change):
+    a, b = (tensor(p) for p in initial_params())
+    opt = getattr(lib, name)([{"params": [a]}, {"params": [b], **second}], **defaults)
+    traj = []
+    for step in range(STEPS):
+        if step == 10:
+            opt.param_groups[0]["lr"] = lr_change
+        opt.zero_grad()
+        for p in (a, b):
+            p.grad = grad_to(grad_of(numpy_of(p)))
+        opt.step()
+        traj.append([numpy_of(a).copy(), numpy_of(b).copy()])
+    return traj, opt
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(("name", "defaults", "second"), GROUP_CASES,
+                         ids=[c[0] for c in GROUP_CASES])
+def test_parameter_groups_match_torch(name, defaults, second):
+    torch = pytest.importorskip("torch")
+    ours, opt = run_groups(optim, name, defaults, second,
+                           lambda p: ag.tensor(p, requires_grad=True), ag.tensor,
+                           lambda p: p.data, 0.004)
+    theirs, topt = run_groups(torch.optim, name, defaults, second,
+                              lambda p: torch.tensor(p, requires_grad=True), torch.tensor,
+                              lambda p: p.detach().numpy(), 0.004)
+    for a, b in zip(ours, theirs, strict=True):
+        for pa, pb in zip(a, b, strict=True):
+            np.testing.assert_allclose(pa, pb, rtol=1e-10, atol=1e-10)
+    ours_groups = opt.state_dict()["param_groups"]
+    their_groups = topt.state_dict()["param_groups"]
+    for g, tg in zip(ours_groups, their_groups, strict=True):
+        assert g["params"] == tg["params"]
+        for key in g:
+            assert g[key] == tg[key], key
+
+
+def test_group_options_and_validation():
+    a = ag.tensor(np.ones(2), requires_grad=True)
+    b = ag.tensor(np.ones(3), requires_grad=True)
+    c = ag.tensor(np.ones(1), requires_grad=True)
+    opt = optim.RAdam([{"params": [a]}, {"params": b, "lr": 0.1}], lr=0.01)
+    assert [g["lr"] for g in opt.param_groups] == [0.01, 0.1]
+    assert opt.param_groups[1]["betas"] == (0.9, 0.999)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [c, a]})
+    with pytest.raises(ValueError, match="Invalid learning rate: -2"):
+        opt.add_param_group({"params": [c], "lr": -2})
+    opt.add_param_group({"params": [c], "eps": 1e-3})
+    assert opt.param_groups[2]["eps"] == 1e-3 and opt.param_groups[2]["lr"] == 0.01
+    sd = opt.state_dict()
+    assert [g["params"] for g in sd["param_groups"]] == [[0], [1], [2]]
+
+
+def test_zero_grad_to_none_or_zeros():
+    a = ag.tensor(np.ones(2), requires_grad=True)
+    opt = optim.Adamax([a])
+    a.grad = ag.tensor(np.full(2, 3.0))
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(a.grad.data, [0.0, 0.0])
+    opt.zero_grad()
+    assert a.grad is None
+    opt.step()  # no gradient: nothing moves, no state
+    np.testing.assert_array_equal(a.data, [1.0, 1.0])
+    assert not opt.state.get(a)
