@@ -10,11 +10,17 @@ True
 """
 
 from optim import lr_scheduler, search
+from optim.adadelta import Adadelta, adadelta
 from optim.adagrad import Adagrad, adagrad
 from optim.adam import Adam, AdamW, adam
+from optim.adamax import Adamax, adamax
+from optim.asgd import ASGD, asgd
 from optim.clip import clip_grad_norm_, clip_grad_value_
 from optim.early_stopping import EarlyStopping
+from optim.lbfgs import LBFGS
+from optim.nadam import NAdam, nadam
 from optim.optimizer import Optimizer
+from optim.radam import RAdam, radam
 from optim.regularization import l1_penalty, l2_penalty
 from optim.rmsprop import RMSprop, rmsprop
 from optim.search import Choice, IntUniform, LogUniform, Uniform, random_search
@@ -36,6 +42,17 @@ __all__ = [
     "RMSprop",
     "Adam",
     "AdamW",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "ASGD",
+    "LBFGS",
+    "adadelta",
+    "adamax",
+    "nadam",
+    "radam",
+    "asgd",
     "Optimizer",
     "sgd",
     "adagrad",

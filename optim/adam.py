@@ -77,7 +77,8 @@ def _check_adam(group: dict[str, Any]) -> None:
 
 class Adam(Optimizer):
     """Adam (PyTorch `torch.optim.Adam` semantics and state dict); `weight_decay` is the
-    coupled L2 penalty added to the gradient, `amsgrad=True` uses the running max of v.
+    coupled L2 penalty added to the gradient (decoupled with `decoupled_weight_decay=True`),
+    `amsgrad=True` uses the running max of v, `maximize=True` ascends.
 
     >>> import autograd as ag
     >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
@@ -85,8 +86,6 @@ class Adam(Optimizer):
     >>> (w * w).sum().backward(); opt.step(); w.data.round(4)
     array([ 0.9, -1.9], dtype=float32)
     """
-
-    decoupled_weight_decay = False
 
     def __init__(
         self,
@@ -96,9 +95,18 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = dict(
-            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
 
@@ -129,7 +137,7 @@ class Adam(Optimizer):
             eps=group["eps"],
             weight_decay=group["weight_decay"],
             amsgrad=group["amsgrad"],
-            decoupled_weight_decay=self.decoupled_weight_decay,
+            decoupled_weight_decay=group["decoupled_weight_decay"],
         )
         for p, _, _ in items:
             bump_version(p)
@@ -140,8 +148,6 @@ class AdamW(Adam):
     `p *= 1 - lr * weight_decay`, applied before the Adam step (default 1e-2).
     """
 
-    decoupled_weight_decay = True
-
     def __init__(
         self,
         params: ParamsT,
@@ -150,5 +156,10 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+            decoupled_weight_decay=True,
+        )

@@ -51,6 +51,12 @@ def check_number(name: str, value: Any, low: float = 0.0, high: float | None = N
         raise ValueError(f"Invalid {name}: {value}")
 
 
+def scalar_dtype() -> type:
+    """dtype of scalar state such as NAdam's mu product: float64 only when it is the default
+    dtype, otherwise float32 (as PyTorch keeps it, so that trajectories match bit for bit)."""
+    return np.float64 if np.dtype(ag.get_default_dtype()) == np.float64 else np.float32
+
+
 def bump_version(p: Tensor) -> None:
     """Mark `p` as modified in place, so a stale graph that saved it fails loudly in backward."""
     vbox = getattr(p, "_vbox", None)
@@ -64,7 +70,7 @@ def _as_array(value: Any) -> Any:
         return np.array(value.data, copy=True)
     if isinstance(value, np.ndarray):
         return value.copy()
-    return value
+    return copy.deepcopy(value)
 
 
 class Optimizer:
@@ -176,12 +182,16 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
 
     def _params_with_grad(self, group: dict[str, Any]) -> list[tuple[Tensor, np.ndarray, dict]]:
-        """(param, grad ndarray, state dict) for each parameter of `group` with a gradient."""
+        """(param, grad ndarray, state dict) for each parameter of `group` with a gradient.
+
+        With `group["maximize"]` the gradient comes negated, so every rule ascends.
+        """
         out = []
+        maximize = bool(group.get("maximize", False))
         for p in group["params"]:
             if p.grad is None:
                 continue
-            grad = p.grad.data
+            grad = -p.grad.data if maximize else p.grad.data
             if grad.shape != p.data.shape:
                 raise ValueError(
                     f"gradient shape {grad.shape} does not match parameter shape {p.data.shape}"

@@ -43,7 +43,8 @@ class SGD(Optimizer):
     """Stochastic gradient descent (PyTorch `torch.optim.SGD` semantics and state dict).
 
     Full-batch gradient descent, SGD (batch 1) and mini-batch SGD are this optimizer fed
-    gradients of different batch sizes. `weight_decay` adds the L2 term to the gradient.
+    gradients of different batch sizes. `weight_decay` adds the L2 term to the gradient;
+    `maximize=True` ascends the objective instead.
 
     >>> import autograd as ag
     >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
@@ -60,6 +61,8 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -67,6 +70,7 @@ class SGD(Optimizer):
             dampening=dampening,
             weight_decay=weight_decay,
             nesterov=nesterov,
+            maximize=maximize,
         )
         super().__init__(params, defaults)
 

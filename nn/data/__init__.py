@@ -1,33 +1,56 @@
-"""Datasets and batching: `Dataset`, `DataLoader`, `random_split`, `MNIST`, `Spiral`, transforms.
+"""Datasets and batching (PyTorch's `torch.utils.data` and torchvision names): `Dataset`,
+`IterableDataset`, samplers, `DataLoader` (worker processes too), `random_split`, `MNIST`,
+`Spiral`, `transforms`, `datasets`.
 
 >>> from nn.data import DataLoader, Spiral
 >>> xb, tb = next(iter(DataLoader(Spiral(), batch_size=32, shuffle=True, seed=0)))
 """
 
-from . import transforms
+from . import datasets, transforms
+from ._worker import WorkerInfo, get_worker_info
+from .collate import default_collate, default_convert
+from .dataloader import DataLoader
 from .dataset import (
     ConcatDataset,
-    DataLoader,
     Dataset,
+    IterableDataset,
     Subset,
     TensorDataset,
-    default_collate,
     random_split,
     train_val_split,
 )
 from .mnist import MNIST, IDXError, parse_idx, read_idx
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .spiral import Spiral, make_spiral
 
 __all__ = [
+    "BatchSampler",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
     "IDXError",
+    "IterableDataset",
     "MNIST",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Spiral",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
+    "WorkerInfo",
+    "datasets",
     "default_collate",
+    "default_convert",
+    "get_worker_info",
     "make_spiral",
     "parse_idx",
     "random_split",

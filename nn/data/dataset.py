@@ -1,10 +1,9 @@
-"""Datasets, subsets and the batching DataLoader (PyTorch conventions, NumPy underneath).
+"""Datasets and splits (PyTorch conventions, NumPy underneath).
 
-A dataset maps an index to a sample (a tuple of arrays/scalars). `DataLoader` groups samples
-into batches and yields them as tuples of `autograd.Tensor`. Datasets that can fetch many
-samples at once define `get_batch(indices) -> tuple[np.ndarray, ...]`; the loader then indexes
-whole arrays instead of looping over samples in Python (`TensorDataset`, `Subset` of one,
-`Spiral`, `MNIST`).
+A map-style dataset maps an index to a sample (a tuple of arrays/scalars); an
+`IterableDataset` yields samples. Datasets that can fetch many samples at once define
+`get_batch(indices) -> tuple[np.ndarray, ...]`; the `DataLoader` then indexes whole arrays
+instead of looping over samples in Python (`TensorDataset`, `Subset` of one, `Spiral`, `MNIST`).
 """
 
 from __future__ import annotations
@@ -12,18 +11,17 @@ from __future__ import annotations
 import abc
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 __all__ = [
     "Dataset",
+    "IterableDataset",
     "TensorDataset",
     "Subset",
     "ConcatDataset",
-    "DataLoader",
-    "default_collate",
     "random_split",
     "train_val_split",
     "shared_generator",
@@ -89,6 +87,17 @@ class Dataset(abc.ABC):
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset:
+    """Abstract dataset of samples produced by `__iter__` (a stream, with no indices).
+
+    In `DataLoader` worker processes each worker iterates its own copy: shard the stream with
+    `nn.data.get_worker_info()` (its `id` and `num_workers`), as in PyTorch.
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} does not implement __iter__")
 
 
 class TensorDataset(Dataset):
@@ -174,110 +183,6 @@ class ConcatDataset(Dataset):
         k = int(np.searchsorted(self.cumulative_sizes, i, side="right"))
         start = 0 if k == 0 else int(self.cumulative_sizes[k - 1])
         return self.datasets[k][i - start]
-
-
-def default_collate(samples: Sequence[Any]) -> tuple[np.ndarray, ...]:
-    """Stack a list of samples field by field: `[(x0, y0), (x1, y1)] -> (X, Y)`.
-
-    A sample that is not a tuple/list is treated as a 1-tuple. Tensors are read via `.data`.
-    """
-    if len(samples) == 0:
-        raise ValueError("default_collate: empty batch")
-    first = samples[0]
-    if not isinstance(first, (tuple, list)):
-        return (np.stack([_as_array(s) for s in samples]),)
-    width = len(first)
-    out = []
-    for k in range(width):
-        try:
-            field = [_as_array(s[k]) for s in samples]
-            out.append(np.stack(field))
-        except (ValueError, IndexError) as e:
-            shapes = sorted({str(np.shape(s[k])) if len(s) > k else "missing" for s in samples})
-            raise ValueError(
-                f"default_collate: cannot stack field {k} of the batch (shapes {shapes}): {e}"
-            ) from e
-    return tuple(out)
-
-
-def _to_tensors(batch: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
-    import autograd as ag  # lazy: the data pipeline depends on the core only here
-
-    return tuple(ag.tensor(np.ascontiguousarray(b)) for b in batch)
-
-
-class DataLoader:
-    """Iterate over `dataset` in batches of `batch_size`, as tuples of `autograd.Tensor`.
-
-    `shuffle=True` draws a new permutation every epoch from one NumPy generator: `generator=`,
-    a new one from `seed=`, or else tracegrad's shared generator (reset by `ag.manual_seed`),
-    so a fixed seed gives the same sequence of epochs. With `collate_fn`, its return value is
-    yielded as is (no conversion to Tensors).
-
-    >>> dl = DataLoader(TensorDataset(np.arange(10.0)), batch_size=4); len(dl)
-    3
-    """
-
-    def __init__(
-        self,
-        dataset: Dataset,
-        batch_size: int = 1,
-        shuffle: bool = False,
-        drop_last: bool = False,
-        generator: np.random.Generator | None = None,
-        seed: int | None = None,
-        collate_fn: Callable[[list[Any]], Any] | None = None,
-    ) -> None:
-        if (
-            not isinstance(batch_size, numbers.Integral)
-            or isinstance(batch_size, bool)
-            or batch_size <= 0
-        ):
-            raise ValueError(f"batch_size should be a positive integer, got {batch_size!r}")
-        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
-            raise TypeError(
-                f"DataLoader needs a map-style dataset (__getitem__ and __len__), "
-                f"got {type(dataset).__name__}"
-            )
-        self.dataset = dataset
-        self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
-        self.collate_fn = collate_fn
-        self.generator = _make_generator(generator, seed, "DataLoader")
-
-    def __len__(self) -> int:
-        n = len(self.dataset)
-        if self.drop_last:
-            return n // self.batch_size
-        return math.ceil(n / self.batch_size)
-
-    def _order(self) -> np.ndarray:
-        n = len(self.dataset)
-        if self.shuffle:
-            gen = self.generator if self.generator is not None else shared_generator()
-            return gen.permutation(n)
-        return np.arange(n)
-
-    def __iter__(self) -> Iterator[Any]:
-        order = self._order()
-        n = order.shape[0]
-        stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
-        get_batch = getattr(self.dataset, "get_batch", None)
-        for start in range(0, stop, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            if self.collate_fn is not None:
-                yield self.collate_fn([self.dataset[int(i)] for i in idx])
-            elif get_batch is not None:
-                yield _to_tensors(tuple(get_batch(idx)))
-            else:
-                yield _to_tensors(default_collate([self.dataset[int(i)] for i in idx]))
-
-    def __repr__(self) -> str:
-        return (
-            f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, "
-            f"batch_size={self.batch_size}, shuffle={self.shuffle}, drop_last={self.drop_last})"
-        )
 
 
 def _split_lengths(n: int, lengths: Sequence[float]) -> list[int]:

@@ -185,7 +185,7 @@ def test_random_crop_with_padding_keeps_content_windows():
         lambda s: T.RandomShear(15, seed=s),
         lambda s: T.RandomHorizontalFlip(seed=s),
         lambda s: T.RandomCrop(7, padding=1, seed=s),
-        lambda s: T.RandomAffine(10, translate=1, scale_range=(0.9, 1.1), shear=5, seed=s),
+        lambda s: T.RandomAffine(10, translate=(0.1, 0.1), scale=(0.9, 1.1), shear=5, seed=s),
     ],
 )
 def test_random_transforms_are_seeded_and_per_sample(make):
@@ -235,7 +235,7 @@ def test_affine_is_vectorized_fast_enough():
     import time
 
     x = np.random.default_rng(0).random((512, 1, 28, 28)).astype(np.float32)
-    aug = T.RandomAffine(15, translate=2, scale_range=(0.9, 1.1), shear=10, seed=0)
+    aug = T.RandomAffine(15, translate=(0.1, 0.1), scale=(0.9, 1.1), shear=10, seed=0)
     start = time.perf_counter()
     out = aug(x)
     assert out.shape == x.shape

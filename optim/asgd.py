@@ -1,0 +1,103 @@
+"""ASGD: SGD with a decaying step and a running (Polyak-Ruppert) average of the iterates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from optim.optimizer import Optimizer, ParamsT, bump_version, check_number, scalar_dtype
+
+
+def asgd(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    axs: list[np.ndarray],
+    etas: list[float],
+    mus: list[float],
+    steps: list[int],
+    *,
+    lr: float,
+    lambd: float,
+    alpha: float,
+    t0: float,
+    weight_decay: float,
+) -> list[tuple[float, float]]:
+    """One ASGD step on ndarrays, in place; returns the next (eta, mu) of each parameter.
+
+    g = grad + wd * p; p = p (1 - lambd eta) - eta g; ax += mu (p - ax);
+    eta = lr / (1 + lambd lr t)**alpha; mu = 1 / max(1, t - t0) (Polyak & Juditsky 1992).
+    """
+    out = []
+    for p, grad, ax, eta, mu, step in zip(params, grads, axs, etas, mus, steps, strict=True):
+        g = grad + weight_decay * p if weight_decay != 0 else grad
+        p *= 1 - lambd * eta
+        p -= eta * g
+        if mu != 1:
+            ax += (p - ax) * mu
+        else:
+            ax[...] = p
+        out.append((lr / (1 + lambd * lr * step) ** alpha, 1 / max(1, step - t0)))
+    return out
+
+
+class ASGD(Optimizer):
+    """Averaged SGD (PyTorch `torch.optim.ASGD` semantics and state dict); the averaged
+    parameters are in `optimizer.state[p]["ax"]`.
+
+    >>> import autograd as ag
+    >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = ASGD([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step(); w.data.round(4)
+    array([ 0.8, -1.6], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lambd: float = 1e-4,
+        alpha: float = 0.75,
+        t0: float = 1e6,
+        weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize
+        )
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        check_number("learning rate", group["lr"])
+        check_number("lambd value", group["lambd"])
+        check_number("alpha value", group["alpha"])
+        check_number("t0 value", group["t0"])
+        check_number("weight_decay value", group["weight_decay"])
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        items = self._params_with_grad(group)
+        for p, _, state in items:
+            if not state:
+                state["step"] = 0
+                state["eta"] = scalar_dtype()(group["lr"])
+                state["mu"] = scalar_dtype()(1.0)
+                state["ax"] = np.zeros_like(p.data)
+            state["step"] += 1
+        updates = asgd(
+            [p.data for p, _, _ in items],
+            [g for _, g, _ in items],
+            [s["ax"] for _, _, s in items],
+            [float(s["eta"]) for _, _, s in items],
+            [float(s["mu"]) for _, _, s in items],
+            [s["step"] for _, _, s in items],
+            lr=group["lr"],
+            lambd=group["lambd"],
+            alpha=group["alpha"],
+            t0=group["t0"],
+            weight_decay=group["weight_decay"],
+        )
+        for (p, _, state), (eta, mu) in zip(items, updates, strict=True):
+            dt = scalar_dtype()
+            state["eta"], state["mu"] = dt(eta), dt(mu)
+            bump_version(p)
