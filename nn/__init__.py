@@ -14,6 +14,8 @@ from nn.module import (
     Module,
     ModuleDict,
     ModuleList,
+    ParameterDict,
+    ParameterList,
     Sequential,
     functional_call,
 )

@@ -16,9 +16,6 @@ class _Loss(Module):
         F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
-
 
 class _WeightedLoss(_Loss):
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
