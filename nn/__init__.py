@@ -8,6 +8,7 @@ ready-made `models` and `data` loading.
 """
 
 from nn import data, functional, init, models
+from nn import utils
 from nn import functional as F
 from nn.module import (
     IncompatibleKeys,
