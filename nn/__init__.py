@@ -7,8 +7,7 @@ ready-made `models` and `data` loading.
 >>> loss = nn.CrossEntropyLoss()(net(ag.randn(8, 4)), ag.tensor(np.arange(8) % 3))  # doctest: +SKIP
 """
 
-from nn import data, functional, init, models
-from nn import utils
+from nn import data, functional, init, models, utils
 from nn import functional as F
 from nn.module import (
     IncompatibleKeys,
@@ -31,23 +30,35 @@ from nn.modules import (
     BCELoss,
     BCEWithLogitsLoss,
     Conv2d,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
     Dropout,
     Flatten,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
     Identity,
+    KLDivLoss,
     L1Loss,
     LeakyReLU,
     Linear,
     LocalResponseNorm,
     LogSoftmax,
+    MarginRankingLoss,
     MaxPool2d,
     MSELoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     ReLU,
     RNNBase,
     Sigmoid,
+    SmoothL1Loss,
+    SoftMarginLoss,
     Softmax,
     Tanh,
+    TripletMarginLoss,
 )
 from nn.parameter import Parameter
 from nn.serialization import CheckpointError, load, save
