@@ -46,6 +46,11 @@ def _c(value: float, like: Tensor) -> np.ndarray:
     return np.asarray(value, dtype=like.dtype)
 
 
+def _clamp_min0(z: Tensor) -> Tensor:
+    """max(z, 0) with PyTorch's `clamp_min` gradient: 1 at z == 0 (relu's is 0 there)."""
+    return ew.where(z.data >= 0, z, 0.0)
+
+
 def _weighted(loss: Tensor, weight: Any) -> Tensor:
     return loss if weight is None else loss * _t(weight)
 
@@ -526,7 +531,7 @@ def margin_ranking_loss(
             f"margin_ranking_loss: input1 {x1.shape}, input2 {x2.shape} and target {y.shape} "
             "must have the same shape"
         )
-    loss = ag.relu(-y * (x1 - x2) + _c(margin, x1))
+    loss = _clamp_min0(-y * (x1 - x2) + _c(margin, x1))
     return _reduce(loss, reduction, "margin_ranking_loss")
 
 
@@ -543,7 +548,7 @@ def hinge_embedding_loss(
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction, "hinge_embedding_loss")
     _same_shape("hinge_embedding_loss", x, y)
-    margin_part = ew.where(y.data != 1, ag.relu(_c(margin, x) - x), 0.0)
+    margin_part = ew.where(y.data != 1, _clamp_min0(_c(margin, x) - x), 0.0)
     self_part = ew.where(y.data != -1, x, 0.0)
     return _reduce(margin_part + self_part, reduction, "hinge_embedding_loss")
 
@@ -629,7 +634,7 @@ def cosine_embedding_loss(
     m2 = (x2 * x2).sum(axis=-1) + tiny
     cos = prod / ag.sqrt(m1 * m2)
     pos = ew.where(y.data == 1, _c(1.0, x1) - cos, 0.0)
-    neg = ew.where(y.data == -1, ag.relu(cos - _c(margin, x1)), 0.0)
+    neg = ew.where(y.data == -1, _clamp_min0(cos - _c(margin, x1)), 0.0)
     return _reduce(pos + neg, reduction, "cosine_embedding_loss")
 
 
@@ -661,7 +666,7 @@ def triplet_margin_loss(
     d_neg = pairwise_distance(a, neg, p, eps)
     if swap:
         d_neg = ag.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
-    loss = ag.relu(_c(margin, a) + d_pos - d_neg)
+    loss = _clamp_min0(_c(margin, a) + d_pos - d_neg)
     if a.ndim == 1:
         loss = loss.reshape(())
     return _reduce(loss, reduction, "triplet_margin_loss")
