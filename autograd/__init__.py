@@ -4,8 +4,10 @@ functions as models (`grad`, `jacobian`, `hessian`), tracing and gradient checki
 NOTE: this import name is shared with HIPS autograd; do not install both in one environment.
 """
 
-from autograd import linalg
+from autograd import accelerator, linalg
 from autograd import ops as _ops  # noqa: F401 - fills the registry and Tensor methods
+from autograd.accelerator import backends
+from autograd.checkpoint import load, save
 from autograd.creation import (
     arange,
     eye,
@@ -110,3 +112,12 @@ from autograd.tensor import Tensor, get_default_dtype, set_default_dtype
 abs = absolute  # noqa: A001 - NumPy's name
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+
+
+def __getattr__(name: str) -> object:
+    # `ag.utils.data` (torch.utils.data) is nn.data, and nn imports autograd: load on use.
+    if name == "utils":
+        import importlib
+
+        return importlib.import_module("autograd.utils")
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

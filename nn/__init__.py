@@ -7,13 +7,15 @@ ready-made `models` and `data` loading.
 >>> loss = nn.CrossEntropyLoss()(net(ag.randn(8, 4)), ag.tensor(np.arange(8) % 3))  # doctest: +SKIP
 """
 
-from nn import data, functional, init, models
+from nn import data, functional, init, models, utils
 from nn import functional as F
 from nn.module import (
     IncompatibleKeys,
     Module,
     ModuleDict,
     ModuleList,
+    ParameterDict,
+    ParameterList,
     Sequential,
     functional_call,
 )
@@ -28,23 +30,35 @@ from nn.modules import (
     BCELoss,
     BCEWithLogitsLoss,
     Conv2d,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
     Dropout,
     Flatten,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
     Identity,
+    KLDivLoss,
     L1Loss,
     LeakyReLU,
     Linear,
     LocalResponseNorm,
     LogSoftmax,
+    MarginRankingLoss,
     MaxPool2d,
     MSELoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     ReLU,
     RNNBase,
     Sigmoid,
+    SmoothL1Loss,
+    SoftMarginLoss,
     Softmax,
     Tanh,
+    TripletMarginLoss,
 )
 from nn.modules.activation import (  # noqa: F401 - activation layers
     CELU,

@@ -15,10 +15,8 @@ import numpy as np
 import autograd as ag
 from autograd.errors import DTypeError, ShapeError
 from autograd.ops import conv as conv_ops
-from autograd.ops import elementwise as ew
 from autograd.ops.shape import getitem, pad
 from autograd.random import get_generator
-from autograd.registry import primitive
 from autograd.tensor import Tensor
 
 IntPair = int | Sequence[int]
@@ -287,211 +285,7 @@ def local_response_norm(
 
 # ----------------------------------------------------------------------------- losses
 
-
-def mse_loss(x: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean squared error (x - target) ** 2, reduced."""
-    x, target = _t(x), _t(target)
-    _check_reduction(reduction, "mse_loss")
-    _same_shape("mse_loss", x, target)
-    d = x - target
-    return _reduce(d * d, reduction, "mse_loss")
-
-
-def l1_loss(x: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean absolute error |x - target|, reduced."""
-    x, target = _t(x), _t(target)
-    _check_reduction(reduction, "l1_loss")
-    _same_shape("l1_loss", x, target)
-    return _reduce(ag.abs(x - target), reduction, "l1_loss")
-
-
-@primitive("log_clamped", saves=("inputs", "output"))
-def _log_clamped(x: np.ndarray) -> np.ndarray:
-    """log(x) clamped below at -100 (PyTorch's BCE), so log(0) costs 100, not inf."""
-    with np.errstate(divide="ignore"):
-        return np.maximum(np.log(x), np.asarray(-100.0, dtype=x.dtype))
-
-
-# NOTE: zero gradient where the clamp is active (x <= e^-100), never 0/0.
-_log_clamped.defvjp(
-    lambda g, ans, x: ew.where(ans.data > -100.0, g / ew.where(x.data > 0, x, 1.0), 0.0)
-)
-
-
-def binary_cross_entropy(
-    x: Any, target: Any, weight: Any = None, reduction: str = "mean"
-) -> Tensor:
-    """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; logs clamp at -100."""
-    x, target = _t(x), _t(target)
-    _check_reduction(reduction, "binary_cross_entropy")
-    _check_float("binary_cross_entropy", x=x, target=target)
-    _same_shape("binary_cross_entropy", x, target)
-    if np.any((x.data < 0) | (x.data > 1)):
-        raise ValueError(
-            "binary_cross_entropy: all elements of input should be between 0 and 1 "
-            "(pass logits to binary_cross_entropy_with_logits instead)"
-        )
-    one = np.asarray(1.0, dtype=x.dtype)
-    loss = -(target * _log_clamped(x) + (one - target) * _log_clamped(one - x))
-    if weight is not None:
-        loss = loss * _t(weight)
-    return _reduce(loss, reduction, "binary_cross_entropy")
-
-
-def binary_cross_entropy_with_logits(
-    x: Any,
-    target: Any,
-    weight: Any = None,
-    reduction: str = "mean",
-    pos_weight: Any = None,
-) -> Tensor:
-    """Sigmoid + BCE in one stable expression: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
-    x, target = _t(x), _t(target)
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    _check_float("binary_cross_entropy_with_logits", x=x, target=target)
-    _same_shape("binary_cross_entropy_with_logits", x, target)
-    one = np.asarray(1.0, dtype=x.dtype)
-    if pos_weight is None:
-        loss = ag.softplus(x) - target * x
-    else:
-        coef = one + (_t(pos_weight) - one) * target
-        loss = (one - target) * x + coef * ag.softplus(-x)
-    if weight is not None:
-        loss = loss * _t(weight)
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
-
-
-def _classes_last(x: Tensor) -> Tensor:
-    """(N, C, d1, ...) -> (N * d1 * ..., C); (N, C) unchanged."""
-    if x.ndim == 2:
-        return x
-    perm = (0,) + tuple(range(2, x.ndim)) + (1,)
-    return x.transpose(perm).reshape((-1, x.shape[1]))
-
-
-def nll_loss(
-    x: Any,
-    target: Any,
-    weight: Any = None,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-) -> Tensor:
-    """Negative log-likelihood of integer targets under log-probabilities (N, C, ...)."""
-    return _nll(_t(x), _t(target), weight, ignore_index, reduction, 0.0, "nll_loss")
-
-
-def cross_entropy(
-    x: Any,
-    target: Any,
-    weight: Any = None,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-    label_smoothing: float = 0.0,
-) -> Tensor:
-    """Softmax cross-entropy from logits (N, C) or (N, C, d...), PyTorch's semantics.
-
-    `target` holds class indices (N,) / (N, d...) (entries equal to `ignore_index` are
-    skipped) or class probabilities of the input's shape. `weight` (C,) rescales classes;
-    `label_smoothing` mixes the target with the uniform distribution.
-    """
-    x, target = _t(x), _t(target)
-    _check_float("cross_entropy", x=x)
-    if x.ndim < 1 or x.ndim == 0:
-        raise ShapeError(f"cross_entropy: input must be (N, C) or (N, C, d...); got {x.shape}")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(
-            f"cross_entropy: label_smoothing must be in [0, 1]; got {label_smoothing}"
-        )
-    if x.ndim == 1:  # unbatched (C,) with a scalar target
-        x = x.reshape((1, -1))
-        target = target.reshape((1,) + target.shape)
-    logp = ag.log_softmax(x, axis=1)
-    if target.data.dtype.kind == "f":
-        return _soft_ce(logp, target, weight, reduction, label_smoothing)
-    return _nll(logp, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy")
-
-
-def _soft_ce(
-    logp: Tensor, target: Tensor, weight: Any, reduction: str, smoothing: float
-) -> Tensor:
-    _check_reduction(reduction, "cross_entropy")
-    if target.shape != logp.shape:
-        raise ShapeError(
-            f"cross_entropy: class-probability target must have the input's shape "
-            f"{logp.shape}; got {target.shape}"
-        )
-    c = logp.shape[1]
-    dt = logp.dtype
-    if smoothing:
-        target = target * np.asarray(1 - smoothing, dt) + np.asarray(smoothing / c, dt)
-    prod = logp * target
-    if weight is not None:
-        prod = prod * _t(weight).reshape((1, c) + (1,) * (logp.ndim - 2))
-    loss = -prod.sum(axis=1)
-    return _reduce(loss, reduction, "cross_entropy")
-
-
-def _nll(
-    logp: Tensor,
-    target: Tensor,
-    weight: Any,
-    ignore_index: int,
-    reduction: str,
-    smoothing: float,
-    fn: str,
-) -> Tensor:
-    _check_reduction(reduction, fn)
-    if target.data.dtype.kind not in "iu":
-        raise DTypeError(
-            f"{fn}: target must hold integer class indices (or, for cross_entropy, class "
-            f"probabilities as floats); got {target.data.dtype}"
-        )
-    if logp.ndim < 2:
-        raise ShapeError(f"{fn}: input must be (N, C) or (N, C, d...); got {logp.shape}")
-    expected = (logp.shape[0],) + logp.shape[2:]
-    if target.shape != expected:
-        raise ShapeError(
-            f"{fn}: target shape {target.shape} does not match input shape {logp.shape} "
-            f"(expected target shape {expected})"
-        )
-    c = logp.shape[1]
-    t = target.data.reshape(-1).astype(np.int64)
-    keep = t != ignore_index
-    bad = keep & ((t < 0) | (t >= c))
-    if np.any(bad):
-        raise IndexError(
-            f"{fn}: target {int(t[bad][0])} is out of bounds for {c} classes "
-            f"(valid: 0..{c - 1}, or ignore_index={ignore_index})"
-        )
-    dt = logp.dtype
-    rows = _classes_last(logp)
-    safe = np.where(keep, t, 0)
-    picked = getitem(rows, index=(np.arange(t.size), safe))
-    if weight is not None:
-        w = _t(weight)
-        if w.shape != (c,):
-            raise ShapeError(f"{fn}: weight must have shape ({c},); got {w.shape}")
-        wt = w.data.astype(dt)[safe] * keep
-    else:
-        wt = keep.astype(dt)
-    wt_t = Tensor(wt.astype(dt))
-    loss = -(picked * wt_t)
-    if smoothing:
-        if weight is not None:
-            smooth = -(rows * _t(weight).astype(dt)).sum(axis=1)
-        else:
-            smooth = -rows.sum(axis=1)
-        smooth = smooth * Tensor(keep.astype(dt))
-        loss = loss * np.asarray(1 - smoothing, dt) + smooth * np.asarray(smoothing / c, dt)
-    if reduction == "none":
-        return loss.reshape(target.shape)
-    if reduction == "sum":
-        return loss.sum()
-    # NOTE: mean divides by the total weight of the non-ignored targets (PyTorch); with
-    # every target ignored that is 0/0 = nan, as in PyTorch.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return loss.sum() / np.asarray(wt.sum(), dtype=dt)
-
+# The losses live in nn/functional_loss.py (it uses the helpers above, hence at the end).
 # activations with PyTorch's signatures (inplace= accepted), attention
 from autograd.ops.attention import scaled_dot_product_attention  # noqa: E402, F401
 from autograd.ops.linalg_norm import normalize  # noqa: E402, F401
@@ -519,4 +313,27 @@ from nn.functional_activation import (  # noqa: E402, F401
     softsign,
     tanhshrink,
     threshold,
+)
+from nn.functional_loss import (  # noqa: E402, F401
+    _log_clamped,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cosine_similarity,
+    cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    nll_loss,
+    pairwise_distance,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
 )

@@ -1,5 +1,5 @@
-"""`Module`: PyTorch's container contract (registration, traversal, modes, state dicts) and
-the `Sequential`, `ModuleList` and `ModuleDict` containers.
+"""`Module`: PyTorch's module contract (registration, traversal, hooks, modes, casting,
+state dicts, printing); the containers live in `nn/modules/container.py`.
 
 Parameters, buffers and submodules live in the `_parameters`, `_buffers` and `_modules`
 dicts *and* in the instance `__dict__`, so reading `self.weight` in a training loop is a
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -19,6 +19,7 @@ import numpy as np
 from autograd import mode
 from autograd.scope import module_scope
 from autograd.tensor import Tensor
+from nn.hooks import BackwardHook, RemovableHandle, add_hook
 from nn.parameter import Parameter
 from nn.serialization import check_state_dict_compat, format_state_dict_errors
 
@@ -40,6 +41,61 @@ def _as_array(value: Any) -> np.ndarray:
     if detach is not None and hasattr(value, "numpy"):
         return np.asarray(detach().cpu().numpy())
     return np.asarray(value)
+
+
+def _is_dtype(x: Any) -> bool:
+    if isinstance(x, (str, Tensor)) or x is None:
+        return False
+    try:
+        np.dtype(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _float_dtype(x: Any, fn: str) -> np.dtype:
+    dt = np.dtype(x)
+    if dt.kind != "f":
+        raise TypeError(f"{fn}: only floating dtypes are accepted; got {dt}")
+    if dt.itemsize < 4:
+        raise TypeError(f"{fn}: {dt} is not supported by tracegrad (use float32 or float64)")
+    return dt
+
+
+def _parse_to(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, np.dtype | None]:
+    """(device, dtype) from PyTorch's `Module.to` argument forms."""
+    extra = set(kwargs) - {"device", "dtype", "non_blocking", "memory_format"}
+    if extra:
+        raise TypeError(f"Module.to: unexpected keyword argument {sorted(extra)[0]!r}")
+    if len(args) > 3:
+        raise TypeError(f"Module.to: takes at most 3 positional arguments; got {len(args)}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):
+        dtype = rest.pop(0).dtype
+    elif rest and _is_dtype(rest[0]):
+        dtype = rest.pop(0)
+    elif rest:
+        device = rest.pop(0)
+        if rest and _is_dtype(rest[0]):
+            dtype = rest.pop(0)
+    if rest and not isinstance(rest[0], bool):  # only non_blocking may remain
+        raise TypeError(f"Module.to: cannot interpret argument {rest[0]!r}")
+    return device, (None if dtype is None else _float_dtype(dtype, "Module.to"))
+
+
+def _check_device(device: Any, fn: str) -> None:
+    """Accept the CPU ("cpu", "cpu:0", an object with `.type == "cpu"`) or None; else raise."""
+    if device is None:
+        return
+    kind = device if isinstance(device, str) else getattr(device, "type", None)
+    if not isinstance(kind, str):
+        raise TypeError(f"{fn}: expected a device (str or device object); got {device!r}")
+    if kind.split(":")[0] != "cpu":
+        raise RuntimeError(
+            f"{fn}: device {str(device)!r} is not available; tracegrad runs on the CPU only "
+            "(use 'cpu')"
+        )
 
 
 class _CallDepth(threading.local):
@@ -75,8 +131,9 @@ class Module:
         d["_buffers"] = {}
         d["_non_persistent"] = set()
         d["_modules"] = {}
-        d["_forward_hooks"] = []
-        d["_forward_pre_hooks"] = []
+        d["_forward_hooks"] = {}
+        d["_forward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
         d["training"] = True
         d["_name"] = ""
 
@@ -195,30 +252,54 @@ class Module:
             calls.depth -= 1
 
     def _call_forward(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if self._forward_pre_hooks:
-            for hook in list(self._forward_pre_hooks):
+        d = self.__dict__
+        for hook, with_kwargs in list(d["_forward_pre_hooks"].values()):
+            if with_kwargs:
+                new = hook(self, args, kwargs)
+                if new is not None:
+                    if not (isinstance(new, tuple) and len(new) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook must return None or a tuple of (new_args, "
+                            f"new_kwargs), but got {new!r}."
+                        )
+                    args, kwargs = new
+            else:
                 new = hook(self, args)
                 if new is not None:
                     args = new if isinstance(new, tuple) else (new,)
+        hooks = d["_backward_hooks"]
+        bw = BackwardHook(self, list(hooks.values())) if hooks else None
+        if bw is not None:
+            args = bw.setup_inputs(args)
         out = self.forward(*args, **kwargs)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks):
-                new = hook(self, args, out)
-                if new is not None:
-                    out = new
+        for hook, with_kwargs in list(d["_forward_hooks"].values()):
+            new = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
+            if new is not None:
+                out = new
+        if bw is not None:
+            out = bw.setup_outputs(out)
         return out
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> Callable[[], None]:
-        """Call `hook(module, args, output)` after forward; returns a remover."""
-        self._forward_hooks.append(hook)
-        return lambda: self._forward_hooks.remove(hook) if hook in self._forward_hooks else None
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call `hook(module, args, output)` after forward (a returned value replaces the
+        output); with `with_kwargs=True`, `hook(module, args, kwargs, output)`."""
+        return add_hook(self._forward_hooks, (hook, with_kwargs), prepend)
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> Callable[[], None]:
-        """Call `hook(module, args)` before forward (a returned value replaces args)."""
-        self._forward_pre_hooks.append(hook)
-        return lambda: (
-            self._forward_pre_hooks.remove(hook) if hook in self._forward_pre_hooks else None
-        )
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call `hook(module, args)` before forward (a returned value replaces args); with
+        `with_kwargs=True`, `hook(module, args, kwargs)` may return `(args, kwargs)`."""
+        return add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` when the gradients with respect to
+        the module's tensor inputs are computed; a returned tuple replaces `grad_input`."""
+        return add_hook(self._backward_hooks, hook, prepend)
 
     # ----- traversal -----
 
@@ -281,10 +362,10 @@ class Module:
             yield p
 
     def named_buffers(
-        self, prefix: str = "", recurse: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, buffer) pairs."""
-        yield from self._named_members("_buffers", prefix, recurse)
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Every buffer."""
@@ -292,14 +373,30 @@ class Module:
             yield b
 
     def get_submodule(self, target: str) -> Module:
-        """The descendant at dotted path `target` ("" is self)."""
+        """The descendant at dotted path `target` ("" is self), e.g. `"features.0"`."""
         mod: Module = self
         for part in target.split(".") if target else []:
             child = mod._modules.get(part)
             if child is None:
-                raise AttributeError(f"{type(mod).__name__} has no submodule {part!r} ({target})")
+                raise AttributeError(f"{type(mod).__name__} has no attribute `{part}` ({target})")
             mod = child
         return mod
+
+    def _get_member(self, target: str, table: str, what: str) -> Any:
+        path, _, name = target.rpartition(".")
+        mod = self.get_submodule(path)
+        members = getattr(mod, table)
+        if name not in members or members[name] is None:
+            raise AttributeError(f"{type(mod).__name__} has no {what} `{name}` ({target})")
+        return members[name]
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path `target`, e.g. `"fc1.weight"`."""
+        return self._get_member(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path `target`, e.g. `"bn.running_mean"`."""
+        return self._get_member(target, "_buffers", "buffer")
 
     # ----- modes and in-place utilities -----
 
@@ -338,18 +435,27 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers (and their grads) to `dtype`, in place."""
-        dt = np.dtype(dtype)
-        if dt.kind != "f":
-            raise TypeError(f"Module.to only accepts floating dtypes; got {dt}")
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move to a device and/or cast floating parameters and buffers, in place.
+
+        Accepts PyTorch's forms: `to(device)`, `to(dtype)`, `to(device, dtype)`,
+        `to(tensor)` (its dtype), keywords `device=`, `dtype=`, `non_blocking=`. The only
+        device is the CPU ("cpu", "cpu:0", or any object whose `.type` is "cpu"); `None`
+        means "leave as is".
+        """
+        device, dtype = _parse_to(args, kwargs)
+        _check_device(device, "Module.to")
+        if dtype is not None:
+            self._cast(dtype)
+        return self
+
+    def _cast(self, dt: np.dtype) -> None:
         for t in [*self.parameters(), *self.buffers()]:
             if t.data.dtype.kind == "f" and t.data.dtype != dt:
                 t.data = t.data.astype(dt)
                 t._vbox[0] += 1
                 if t.grad is not None:
                     t.grad = Tensor(t.grad.data.astype(dt))
-        return self
 
     def double(self) -> Module:
         """Cast floating parameters and buffers to float64."""
@@ -358,6 +464,22 @@ class Module:
     def float(self) -> Module:
         """Cast floating parameters and buffers to float32."""
         return self.to(np.float32)
+
+    def half(self) -> Module:
+        """float16 is not supported: the kernels compute in float32/float64."""
+        raise TypeError(
+            "Module.half: float16 is not supported by tracegrad (kernels run in float32 and "
+            "float64); use .float() or .double()"
+        )
+
+    def cpu(self) -> Module:
+        """Parameters already live in CPU memory; returns self."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """tracegrad runs on the CPU only; always raises."""
+        _check_device("cuda" if device is None else f"cuda:{device}", "Module.cuda")
+        return self
 
     # ----- state dicts -----
 
@@ -407,20 +529,23 @@ class Module:
         """The arguments shown inside this module's repr, e.g. `in_features=4, ...`."""
         return ""
 
+    def _get_name(self) -> str:
+        return type(self).__name__
+
     def __repr__(self) -> str:
-        lines = []
         extra = self.extra_repr()
-        if extra:
-            lines = extra.split("\n")
-        for name, child in self._modules.items():
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"({name}): {body}")
-        if not lines:
-            return f"{type(self).__name__}()"
-        if len(lines) == 1 and not self._modules:
-            return f"{type(self).__name__}({lines[0]})"
-        inner = "\n  ".join(lines)
-        return f"{type(self).__name__}(\n  {inner}\n)"
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [
+            f"({name}): " + repr(child).replace("\n", "\n  ")
+            for name, child in self._modules.items()
+        ]
+        lines = extra_lines + child_lines
+        body = ""
+        if len(extra_lines) == 1 and not child_lines:
+            body = extra_lines[0]
+        elif lines:
+            body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{self._get_name()}({body})"
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()))
@@ -462,145 +587,22 @@ def functional_call(
         return module(*args, **(kwargs or {}))
 
 
-# ----- containers -----
+# The containers are defined beside the layers; re-exported here for `from nn.module import`.
+from nn.modules.container import (  # noqa: E402
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 
-
-class Sequential(Module):
-    """Modules applied in order; children are named "0", "1", ... (or by an OrderedDict).
-
-    >>> from nn import Linear, ReLU
-    >>> net = Sequential(Linear(4, 8), ReLU(), Linear(8, 2))
-    """
-
-    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], Mapping):
-            for name, m in modules[0].items():
-                self.add_module(name, m)
-        else:
-            for i, m in enumerate(modules):
-                if not isinstance(m, Module):
-                    raise TypeError(
-                        f"Sequential: argument {i} is a {type(m).__name__}, not a Module"
-                    )
-                self.add_module(str(i), m)
-
-    def forward(self, x: Any) -> Any:
-        for m in self._modules.values():
-            x = m(x)
-        return x
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, idx: int | slice | str) -> Any:
-        if isinstance(idx, str):
-            return self._modules[idx]
-        items = list(self._modules.items())
-        if isinstance(idx, slice):
-            return Sequential(OrderedDict(items[idx]))
-        n = len(items)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range for Sequential of length {n}")
-        return items[idx][1]
-
-    def append(self, module: Module) -> Sequential:
-        """Add `module` at the end; returns self."""
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
-    """A list of modules whose parameters are registered (children "0", "1", ...)."""
-
-    def __init__(self, modules: Iterable[Module] | None = None) -> None:
-        super().__init__()
-        if modules is not None:
-            self.extend(modules)
-
-    def _renumber(self, mods: list[Module]) -> None:
-        for name in list(self._modules):
-            self._forget(name)
-            del self.__dict__[name]
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, idx: int | slice) -> Any:
-        mods = list(self._modules.values())
-        if isinstance(idx, slice):
-            return ModuleList(mods[idx])
-        if not -len(mods) <= idx < len(mods):
-            raise IndexError(f"index {idx} is out of range for ModuleList of length {len(mods)}")
-        return mods[idx]
-
-    def __setitem__(self, idx: int, module: Module) -> None:
-        mods = list(self._modules.values())
-        mods[idx] = module
-        self._renumber(mods)
-
-    def __delitem__(self, idx: int | slice) -> None:
-        mods = list(self._modules.values())
-        del mods[idx]
-        self._renumber(mods)
-
-    def append(self, module: Module) -> ModuleList:
-        """Add `module` at the end; returns self."""
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        """Append every module of `modules`; returns self."""
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        """Insert `module` before `index`."""
-        mods = list(self._modules.values())
-        mods.insert(index, module)
-        self._renumber(mods)
-
-
-class ModuleDict(Module):
-    """A dict of modules whose parameters are registered under their keys."""
-
-    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
-        super().__init__()
-        for k, m in (modules or {}).items():
-            self.add_module(k, m)
-
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
-
-    def __setitem__(self, key: str, module: Module) -> None:
-        self.add_module(key, module)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def keys(self) -> Iterable[str]:
-        """The child names."""
-        return self._modules.keys()
-
-    def values(self) -> Iterable[Module]:
-        """The children."""
-        return self._modules.values()
-
-    def items(self) -> Iterable[tuple[str, Module]]:
-        """(name, child) pairs."""
-        return self._modules.items()
+__all__ = [
+    "IncompatibleKeys",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "ParameterDict",
+    "ParameterList",
+    "Sequential",
+    "functional_call",
+]

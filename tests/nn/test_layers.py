@@ -237,7 +237,7 @@ def test_loss_modules_wrap_functional():
     ce = nn.CrossEntropyLoss(weight=np.ones(3), label_smoothing=0.1, ignore_index=1)
     assert "weight" in ce.state_dict()
     assert ce(x, t).item() == pytest.approx(
-        nn.functional.cross_entropy(x, t, np.ones(3), 1, "mean", 0.1).item())
+        nn.functional.cross_entropy(x, t, np.ones(3), ignore_index=1, label_smoothing=0.1).item())
     assert nn.MSELoss()(x, x).item() == 0 and nn.L1Loss(reduction="none")(x, x).shape == (4, 3)
     p = 1 / (1 + np.exp(-x))
     tb = (x > 0).astype(np.float64)

@@ -64,7 +64,8 @@ def _bce_ref(x: np.ndarray, t: np.ndarray, weight: Any = None,
     return _reduce(loss * (1 if weight is None else weight), reduction)
 
 
-def _bce_logits_ref(x: np.ndarray, t: np.ndarray, weight: Any = None, reduction: str = "mean",
+def _bce_logits_ref(x: np.ndarray, t: np.ndarray, weight: Any = None, size_average: Any = None,
+                    reduce: Any = None, reduction: str = "mean",
                     pos_weight: Any = None) -> np.ndarray:
     pw = 1.0 if pos_weight is None else pos_weight
     loss = -(pw * t * np.log(expit(x)) + (1 - t) * np.log(1 - expit(x)))
@@ -149,7 +150,8 @@ SPECS = [
     OpSpec("F.binary_cross_entropy_with_logits", ("F.binary_cross_entropy_with_logits",),
            F.binary_cross_entropy_with_logits,
            [S((2, 3), Const(np.array([[1.0, 0.0, 0.3], [0.0, 1.0, 0.7]]))),
-            S((3,), (3,), None, "sum", Const(np.array([0.5, 2.0, 1.0])), desc="pos_weight")],
+            S((3,), (3,), None, None, None, "sum", Const(np.array([0.5, 2.0, 1.0])),
+              desc="pos_weight")],
            _bce_logits_ref),
     OpSpec("F.cross_entropy", ("F.cross_entropy",), F.cross_entropy,
            [S((4, 3), LABELS, desc="labels"),
@@ -163,4 +165,153 @@ SPECS = [
     OpSpec("F.nll_loss", ("F.nll_loss",), F.nll_loss,
            [S((4, 3), LABELS), S((4, 3), LABELS, reduction="none", desc="none")],
            _nll_ref),
+]
+
+
+# ----------------------------------------------------------------------------- more losses
+# (nn/functional_loss.py). NumPy references straight from PyTorch's documented formulas.
+
+PM1 = np.array([1.0, -1.0, -1.0, 1.0])
+PM1_23 = np.array([[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0]])
+
+
+def _smooth_l1_ref(x: np.ndarray, t: np.ndarray, reduction: str = "mean",
+                   beta: float = 1.0) -> np.ndarray:
+    d = np.abs(x - t)
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+def _huber_ref(x: np.ndarray, t: np.ndarray, reduction: str = "mean",
+               delta: float = 1.0) -> np.ndarray:
+    d = np.abs(x - t)
+    return _reduce(np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
+def _kl_ref(x: np.ndarray, t: np.ndarray, reduction: str = "mean",
+            log_target: bool = False) -> np.ndarray:
+    loss = np.exp(t) * (t - x) if log_target else t * (np.log(t) - x)
+    return loss.sum() / x.shape[0] if reduction == "batchmean" else _reduce(loss, reduction)
+
+
+def _poisson_ref(x: np.ndarray, t: np.ndarray, log_input: bool = True, full: bool = False,
+                 reduction: str = "mean") -> np.ndarray:
+    loss = np.exp(x) - t * x if log_input else x - t * np.log(x + 1e-8)
+    if full:
+        st = np.where(t > 1, t, 1.0)
+        loss = loss + np.where(t > 1, st * np.log(st) - st + 0.5 * np.log(2 * np.pi * st), 0)
+    return _reduce(loss, reduction)
+
+
+def _gauss_ref(x: np.ndarray, t: np.ndarray, v: np.ndarray, full: bool = False,
+               reduction: str = "mean") -> np.ndarray:
+    v = v.reshape(v.shape + (1,)) if v.ndim < x.ndim else v
+    loss = 0.5 * (np.log(v) + (x - t) ** 2 / v) + (0.5 * np.log(2 * np.pi) if full else 0)
+    return _reduce(loss, reduction)
+
+
+def _cos_ref(a: np.ndarray, b: np.ndarray, dim: int = 1, eps: float = 1e-8) -> np.ndarray:
+    na = np.maximum(np.linalg.norm(a, axis=dim, keepdims=True), eps)
+    nb = np.maximum(np.linalg.norm(b, axis=dim, keepdims=True), eps)
+    return ((a / na) * (b / nb)).sum(axis=dim)
+
+
+def _pdist_ref(a: np.ndarray, b: np.ndarray, p: float = 2.0, eps: float = 1e-6,
+               keepdim: bool = False) -> np.ndarray:
+    return np.linalg.norm(a - b + eps, ord=p, axis=-1, keepdims=keepdim)
+
+
+def _cos_emb_ref(a: np.ndarray, b: np.ndarray, y: np.ndarray, margin: float = 0,
+                 reduction: str = "mean") -> np.ndarray:
+    cos = (a * b).sum(-1) / np.sqrt(((a * a).sum(-1) + 1e-12) * ((b * b).sum(-1) + 1e-12))
+    return _reduce(np.where(y == 1, 1 - cos, np.maximum(cos - margin, 0)), reduction)
+
+
+def _triplet_ref(a: np.ndarray, p: np.ndarray, n: np.ndarray, margin: float = 1.0,
+                 swap: bool = False, reduction: str = "mean") -> np.ndarray:
+    dp, dn = _pdist_ref(a, p), _pdist_ref(a, n)
+    if swap:
+        dn = np.minimum(dn, _pdist_ref(p, n))
+    return _reduce(np.maximum(margin + dp - dn, 0), reduction)
+
+
+def _multilabel_ref(x: np.ndarray, t: np.ndarray, weight: Any = None,
+                    reduction: str = "mean") -> np.ndarray:
+    loss = t * np.logaddexp(0, -x) + (1 - t) * np.logaddexp(0, x)
+    loss = loss * (1 if weight is None else weight)
+    return _reduce(loss.mean(axis=-1), reduction)
+
+
+def _multimargin_ref(x: np.ndarray, y: np.ndarray, p: int = 1, margin: float = 1.0,
+                     weight: Any = None, reduction: str = "mean") -> np.ndarray:
+    n, c = x.shape
+    picked = x[np.arange(n), y][:, None]
+    h = np.maximum(margin - picked + x, 0) ** p
+    h[np.arange(n), y] = 0
+    w = 1.0 if weight is None else weight[y]
+    return _reduce(h.sum(axis=1) / c * w, reduction)
+
+
+def _multimargin(x: Any, y: Any, w: Any = None, **kw: Any) -> Any:
+    return F.multi_margin_loss(x, y, weight=w, **kw)
+
+
+SPECS += [
+    OpSpec("F.smooth_l1_loss", ("F.smooth_l1_loss",), F.smooth_l1_loss,
+           [S((2, 3), Const((2, 3)), desc="beta1"),
+            S((2, 3), (2, 3), reduction="sum", beta=0.5, desc="both-beta05"),
+            S((4,), Const((4,)), reduction="none", beta=0.0, desc="beta0")],
+           _smooth_l1_ref, domain=(-3.0, 3.0)),
+    OpSpec("F.huber_loss", ("F.huber_loss",), F.huber_loss,
+           [S((2, 3), Const((2, 3))), S((4,), (4,), reduction="none", delta=0.7, desc="none")],
+           _huber_ref, domain=(-3.0, 3.0)),
+    OpSpec("F.kl_div", ("F.kl_div",), F.kl_div,
+           [S((3, 4), Const((3, 4)), reduction="batchmean", desc="batchmean"),
+            S((3, 4), (3, 4), reduction="sum", log_target=True, desc="log_target"),
+            S((2, 3), Const((2, 3)), reduction="none", desc="none")],
+           _kl_ref, domain=(0.1, 1.0)),
+    OpSpec("F.poisson_nll_loss", ("F.poisson_nll_loss",), F.poisson_nll_loss,
+           [S((2, 3), Const(np.array([[0.0, 1.0, 2.0], [3.0, 0.5, 4.0]])), desc="log"),
+            S((2, 3), Const(np.array([[0.0, 1.0, 2.0], [3.0, 0.5, 4.0]])), log_input=False,
+              full=True, reduction="sum", desc="rate-full")],
+           _poisson_ref, domain=(0.2, 2.0)),
+    OpSpec("F.gaussian_nll_loss", ("F.gaussian_nll_loss",), F.gaussian_nll_loss,
+           [S((3, 2), Const((3, 2)), (3, 2), desc="full-var"),
+            S((3, 2), (3, 2), (3,), full=True, reduction="sum", desc="per-sample-var")],
+           _gauss_ref, domain=((-1.0, 1.0), (-1.0, 1.0), (0.5, 2.0))),
+    OpSpec("F.cosine_similarity", ("F.cosine_similarity",), F.cosine_similarity,
+           [S((3, 4), (3, 4)), S((2, 3), (2, 3), dim=0, desc="dim0")], _cos_ref),
+    OpSpec("F.pairwise_distance", ("F.pairwise_distance",), F.pairwise_distance,
+           [S((3, 4), (3, 4)), S((3, 4), (3, 4), keepdim=True, desc="keepdim"),
+            S((2, 3), (2, 3), p=1.5, desc="p1.5")], _pdist_ref),
+    OpSpec("F.margin_ranking_loss", ("F.margin_ranking_loss",), F.margin_ranking_loss,
+           [S((4,), (4,), Const(PM1), margin=0.3)],
+           lambda a, b, y, margin=0, reduction="mean": _reduce(
+               np.maximum(-y * (a - b) + margin, 0), reduction), avoid=(0.0,)),
+    OpSpec("F.hinge_embedding_loss", ("F.hinge_embedding_loss",), F.hinge_embedding_loss,
+           [S((4,), Const(PM1), margin=1.5), S((2, 3), Const(PM1_23), reduction="sum",
+                                              desc="sum")],
+           lambda x, y, margin=1.0, reduction="mean": _reduce(
+               np.where(y == 1, x, np.maximum(margin - x, 0)), reduction), domain=(0.0, 1.0)),
+    OpSpec("F.soft_margin_loss", ("F.soft_margin_loss",), F.soft_margin_loss,
+           [S((2, 3), Const(PM1_23))],
+           lambda x, y, reduction="mean": _reduce(np.logaddexp(0, -y * x), reduction)),
+    OpSpec("F.cosine_embedding_loss", ("F.cosine_embedding_loss",), F.cosine_embedding_loss,
+           [S((4, 3), (4, 3), Const(PM1), margin=-0.5)], _cos_emb_ref),
+    OpSpec("F.triplet_margin_loss", ("F.triplet_margin_loss",), F.triplet_margin_loss,
+           [S((4, 3), (4, 3), (4, 3), margin=2.0), S((4, 3), (4, 3), (4, 3), margin=3.0,
+                                                     swap=True, desc="swap")],
+           _triplet_ref),
+    OpSpec("F.multilabel_soft_margin_loss", ("F.multilabel_soft_margin_loss",),
+           F.multilabel_soft_margin_loss,
+           [S((2, 3), Const(np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]))),
+            S((2, 3), Const(np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])),
+              Const(np.array([0.5, 1.0, 2.0])), reduction="none", desc="weight")],
+           _multilabel_ref),
+    OpSpec("F.multi_margin_loss", ("F.multi_margin_loss",), _multimargin,
+           [S((4, 3), LABELS, margin=2.5),
+            S((4, 3), LABELS, Const(np.array([0.5, 1.0, 2.0])), p=2, margin=3.0,
+              desc="p2-weight")],
+           lambda x, y, w=None, **kw: _multimargin_ref(x, y, weight=w, **kw)),
 ]
