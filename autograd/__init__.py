@@ -4,6 +4,7 @@ functions as models (`grad`, `jacobian`, `hessian`), tracing and gradient checki
 NOTE: this import name is shared with HIPS autograd; do not install both in one environment.
 """
 
+from autograd import inplace as _inplace  # noqa: F401 - in-place Tensor methods
 from autograd import ops as _ops  # noqa: F401 - fills the registry and Tensor methods
 from autograd.creation import (
     arange,
