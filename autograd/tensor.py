@@ -41,8 +41,8 @@ def as_array_like(a: Any, ref_dtype: np.dtype | None = None) -> np.ndarray:
     if isinstance(a, np.generic):
         return np.asarray(a)
     arr = np.asarray(a)
-    if arr.dtype == object:
-        raise TypeError(f"cannot make a tensor from {type(a).__name__} (ragged or non-numeric)")
+    if arr.dtype.kind not in "biufc":
+        _refuse_dtype(arr.dtype, type(a).__name__)
     if ref_dtype is not None and arr.dtype.kind in "iubf":
         return arr.astype(ref_dtype)  # `x32 + [1, 2]` stays float32, as in PyTorch
     if arr.dtype.kind == "f":
@@ -50,8 +50,24 @@ def as_array_like(a: Any, ref_dtype: np.dtype | None = None) -> np.ndarray:
     return arr
 
 
+def _refuse_dtype(dtype: np.dtype, what: str) -> None:
+    from autograd.errors import DTypeError
+
+    raise DTypeError(
+        f"cannot make a tensor from {what} with NumPy dtype {dtype} (ragged, string or "
+        "object data): tensors hold numbers or bools"
+    )
+
+
 def _check_float(dtype: np.dtype) -> None:
-    if dtype.kind not in "fc":
+    if dtype.kind == "c":
+        from autograd.errors import DTypeError
+
+        raise DTypeError(
+            f"requires_grad=True on a {dtype} tensor: complex autodiff is not supported by "
+            "tracegrad (only real floating tensors can require gradients)"
+        )
+    if dtype.kind != "f":
         raise RuntimeError(f"Only floating point tensors can require gradients; got {dtype}")
 
 
@@ -88,6 +104,8 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         arr = as_array_like(data)
+        if arr.dtype.kind not in "biufc":
+            _refuse_dtype(arr.dtype, type(data).__name__)
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         self.data: np.ndarray = arr
