@@ -6,6 +6,7 @@ NOTE: this import name is shared with HIPS autograd; do not install both in one 
 
 from autograd import inplace as _inplace  # noqa: F401 - in-place Tensor methods
 from autograd import ops as _ops  # noqa: F401 - fills the registry and Tensor methods
+from autograd import tensor_api as _tensor_api  # noqa: F401 - torch's Tensor methods
 from autograd.creation import (
     arange,
     eye,
@@ -18,6 +19,25 @@ from autograd.creation import (
     zeros,
     zeros_like,
 )
+from autograd.dtypes import (
+    bool_,
+    cuda,
+    device,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_device,
+    uint8,
+)
+from autograd.dtypes import float as float  # noqa: A004, PLC0414 - torch's name
+from autograd.dtypes import int as int  # noqa: A004, PLC0414 - torch's name
 from autograd.engine import Node
 from autograd.errors import DTypeError, ShapeError
 from autograd.functional import grad, hessian, jacobian, value_and_grad
@@ -80,5 +100,6 @@ from autograd.scope import module_scope
 from autograd.tensor import Tensor, get_default_dtype, set_default_dtype
 
 abs = absolute  # noqa: A001 - NumPy's name
+bool = bool_  # noqa: A001 - torch's name
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -32,6 +32,15 @@ _FREED = (
 backward_observers: list[Callable[[Node, Tensor, list[Tensor | None]], None]] = []
 
 
+class _OpName(str):
+    """An op's name (`"matmul"`) that, called as torch's `grad_fn.name()`, gives `MmBackward0`."""
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return torch_backward_name(str(self))
+
+
 class Node:
     """One recorded op: primitive, inputs, parameters, and what backward needs."""
 
@@ -96,9 +105,9 @@ class Node:
         self.meta: dict[str, Any] | None = None
 
     @property
-    def name(self) -> str:
-        """The primitive's name, e.g. `matmul`."""
-        return self.prim.name
+    def name(self) -> _OpName:
+        """The primitive's name, e.g. `matmul`; called, torch's `grad_fn.name()`: `MmBackward0`."""
+        return _OpName(self.prim.name)
 
     @property
     def backward_name(self) -> str:
@@ -171,6 +180,7 @@ TORCH_NAMES: dict[str, str] = {
     "broadcast_to": "ExpandBackward0",
     "expand_dims": "UnsqueezeBackward0",
     "concatenate": "CatBackward0",
+    "divide_rounded": "DivBackward1",
 }
 
 

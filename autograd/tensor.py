@@ -169,10 +169,6 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> int:
-        return self.data.size
-
-    @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user (not by a recorded op)."""
         return self.grad_fn is None

@@ -45,4 +45,5 @@ SPECS = [
         ],
         lambda x, y, rounding_mode: (np.floor if rounding_mode == "floor" else np.trunc)(x / y),
     ),
+    OpSpec("clone", ("clone",), tensor_api.clone, [S((2, 3)), S(())], np.copy),
 ]
