@@ -19,7 +19,7 @@ from autograd import mode, scope
 from autograd.errors import DTypeError, ShapeError, describe
 from autograd.ops.shape import sum_to
 from autograd.registry import Primitive
-from autograd.tensor import Tensor, as_array_like
+from autograd.tensor import Tensor, as_array_like, get_default_dtype
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -192,8 +192,55 @@ def torch_backward_name(op: str) -> str:
     return name
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _scalar_dtype(a: Any) -> np.dtype | None:
+    """PyTorch's dtype for a Python scalar on its own; None for anything else."""
+    if isinstance(a, bool):
+        return np.dtype(np.bool_)
+    if isinstance(a, int):
+        return np.dtype(np.int64)
+    if isinstance(a, float):
+        return get_default_dtype()
+    if isinstance(a, complex):
+        return np.dtype(np.complex64 if get_default_dtype() == np.float32 else np.complex128)
+    return None
+
+
+def _result_dtype(args: Sequence[Any]) -> np.dtype | None:
+    """torch.result_type: dimensioned tensors > zero-dim tensors > Python scalars, a weaker
+    group deciding only when its category (bool < int < float < complex) is higher."""
+    dims = zeros = scalars = None
+    for a in args:
+        data = a.data if isinstance(a, Tensor) else a
+        if isinstance(data, np.ndarray):
+            if data.ndim:
+                dims = data.dtype if dims is None else np.promote_types(dims, data.dtype)
+            else:
+                zeros = data.dtype if zeros is None else np.promote_types(zeros, data.dtype)
+        elif a is not None:
+            d = _scalar_dtype(a)
+            if d is None:
+                return None  # lists and other array-likes: NumPy's rules
+            if scalars is None or _CATEGORY[d.kind] > _CATEGORY[scalars.kind]:
+                scalars = d
+    result = dims
+    for weaker in (zeros, scalars):
+        if weaker is not None and (
+            result is None or _CATEGORY[weaker.kind] > _CATEGORY[result.kind]
+        ):
+            result = weaker
+    return result
+
+
 def _promote(args: Sequence[Any]) -> tuple[tuple[Tensor | None, ...], list[Any]]:
-    """Wrap every argument as a Tensor; Python scalars take the dtype of the tensor operands."""
+    """Wrap every argument as a Tensor and apply PyTorch's promotion to scalars and 0-d tensors.
+
+    Python scalars take the result dtype (`int_tensor * 1.5` is float32, `x32 * 2.0` stays
+    float32) and so do operands of a lower category than it; a zero-dim float tensor does not
+    promote a dimensioned float tensor (`x32 * ag.tensor(2.0, dtype=float64)` is float32).
+    """
     arrays: list[Any] = []
     plain = True
     for a in args:
@@ -205,21 +252,43 @@ def _promote(args: Sequence[Any]) -> tuple[tuple[Tensor | None, ...], list[Any]]
             plain = False
             break
     if plain:  # the common case: only Tensors (and None)
+        if len(arrays) == 2 and arrays[1] is not None and arrays[0] is not None:
+            x, y = arrays
+            if x.dtype != y.dtype and x.dtype.kind == y.dtype.kind == "f" and (
+                (x.ndim == 0) != (y.ndim == 0)
+            ):  # a 0-d float tensor takes the dimensioned one's dtype
+                if x.ndim == 0:
+                    arrays[0] = x.astype(y.dtype)
+                else:
+                    arrays[1] = y.astype(x.dtype)
         return tuple(args), arrays
+    result = _result_dtype(args)
     ref_dtype = None
-    for a in args:
-        if isinstance(a, Tensor) and a.data.dtype.kind == "f":
-            ref_dtype = a.data.dtype  # a floating Tensor operand decides
-            break
-        if isinstance(a, np.ndarray) and a.dtype.kind == "f" and ref_dtype is None:
-            ref_dtype = a.dtype
+    if result is None:
+        for a in args:
+            if isinstance(a, Tensor) and a.data.dtype.kind == "f":
+                ref_dtype = a.data.dtype  # a floating Tensor operand decides
+                break
+            if isinstance(a, np.ndarray) and a.dtype.kind == "f" and ref_dtype is None:
+                ref_dtype = a.dtype
     tensors: list[Tensor | None] = []
     arrays = []
     for a in args:
         if a is not None and not isinstance(a, Tensor):
-            a = Tensor(as_array_like(a, ref_dtype))
+            if result is not None and not isinstance(a, np.ndarray):
+                a = Tensor(np.array(a, dtype=result))
+            else:
+                a = Tensor(as_array_like(a, ref_dtype))
         tensors.append(a)
-        arrays.append(None if a is None else a.data)
+        data = None if a is None else a.data
+        if (
+            result is not None
+            and data is not None
+            and data.dtype != result
+            and _CATEGORY.get(data.dtype.kind, 9) < _CATEGORY[result.kind]
+        ):
+            data = data.astype(result)  # `int_tensor * 1.5`: the int operand is float32 too
+        arrays.append(data)
     return tuple(tensors), arrays
 
 

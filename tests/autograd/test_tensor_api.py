@@ -115,3 +115,25 @@ def test_grad_fn_names_and_next_functions_like_torch() -> None:
         assert mm.name() == "MmBackward0" and mul.name() == "MulBackward0"
         assert acc.name().endswith("AccumulateGrad") and acc.variable is w
         assert mul.next_functions[1][0] is None
+
+
+_DTYPES = ["bool", "uint8", "int32", "int64", "float32", "float64"]
+_SCALARS = [True, 3, 2.5]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dt", _DTYPES)
+def test_promotion_with_python_scalars_and_zero_dim_matches_torch(dt: str) -> None:
+    torch = pytest.importorskip("torch")
+    a = np.array([1, 0, 1]).astype(dt)
+    for s in _SCALARS:
+        ours = (ag.tensor(a) + s).dtype
+        theirs = torch.result_type(torch.tensor(a), s)
+        assert str(ours) == str(theirs).replace("torch.", ""), (dt, s)
+    for zdt in ("float32", "float64"):
+        if np.dtype(dt).kind != "f":
+            continue
+        z = np.array(2.0, dtype=zdt)
+        ours = (ag.tensor(a) * ag.tensor(z)).dtype
+        theirs = torch.result_type(torch.tensor(a), torch.tensor(z))
+        assert str(ours) == str(theirs).replace("torch.", ""), (dt, zdt)
