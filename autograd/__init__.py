@@ -5,7 +5,9 @@ NOTE: this import name is shared with HIPS autograd; do not install both in one 
 """
 
 from autograd import accelerator, linalg
+from autograd import inplace as _inplace  # noqa: F401 - in-place Tensor methods
 from autograd import ops as _ops  # noqa: F401 - fills the registry and Tensor methods
+from autograd import tensor_api as _tensor_api  # noqa: F401 - torch's Tensor methods
 from autograd.accelerator import backends
 from autograd.checkpoint import load, save
 from autograd.creation import (
@@ -20,8 +22,28 @@ from autograd.creation import (
     zeros,
     zeros_like,
 )
+from autograd.dtypes import (
+    bool_,
+    cuda,
+    device,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_device,
+    uint8,
+)
+from autograd.dtypes import float as float  # noqa: A004, PLC0414 - torch's name
+from autograd.dtypes import int as int  # noqa: A004, PLC0414 - torch's name
 from autograd.engine import Node
 from autograd.errors import DTypeError, ShapeError
+from autograd.function import Function, FunctionCtx
 from autograd.functional import grad, hessian, jacobian, value_and_grad
 from autograd.gradcheck import (
     GradcheckError,
@@ -110,6 +132,7 @@ from autograd.scope import module_scope
 from autograd.tensor import Tensor, get_default_dtype, set_default_dtype
 
 abs = absolute  # noqa: A001 - NumPy's name
+bool = bool_  # noqa: A001 - torch's name
 
 __all__ = [name for name in dir() if not name.startswith("_")]
 

@@ -198,9 +198,9 @@ class Graph:
                     "backward(retain_graph=True) or use ag.trace(f, *args) to draw it"
                 )
             stack.append((cur, True))
-            for inp in reversed(node.inputs):
-                if inp is not None and inp.grad_fn is not None and id(inp.grad_fn) not in seen:
-                    stack.append((inp, False))
+            for inp, e in zip(reversed(node.inputs), reversed(node.edges), strict=True):
+                if isinstance(e, engine.Node) and id(e) not in seen:  # the input as it was then
+                    stack.append((e.output_of(inp), False))
         for node, out in order:
             g._add_op(node, out)
         g.outputs = [g._tensor_id(t)]

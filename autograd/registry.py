@@ -54,8 +54,9 @@ class Primitive:
         saves: tuple[str, ...] = ("inputs", "output"),
         has_aux: bool = False,
         differentiable: bool = True,
+        register: bool = True,
     ) -> None:
-        if name in REGISTRY:
+        if register and name in REGISTRY:
             raise ValueError(f"primitive {name!r} is already registered")
         self.name = name
         self.forward = forward
@@ -77,7 +78,8 @@ class Primitive:
         # both worked out once here so a call only checks membership.
         self._param_set = None if var_kw else frozenset(p.name for p in kinds)
         self._aliases = alias_map(p.name for p in kinds)
-        REGISTRY[name] = self
+        if register:  # user-defined ops (`ag.Function`) stay out of the op table
+            REGISTRY[name] = self
 
     def defvjp(self, *vjps: VJP | None) -> Primitive:
         """Register one VJP per positional input: `vjp(g, ans, *inputs, **params) -> grad`."""

@@ -10,8 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from autograd import mode
-
 _default_dtype = np.dtype(np.float32)
 
 
@@ -43,8 +41,8 @@ def as_array_like(a: Any, ref_dtype: np.dtype | None = None) -> np.ndarray:
     if isinstance(a, np.generic):
         return np.asarray(a)
     arr = np.asarray(a)
-    if arr.dtype == object:
-        raise TypeError(f"cannot make a tensor from {type(a).__name__} (ragged or non-numeric)")
+    if arr.dtype.kind not in "biufc":
+        _refuse_dtype(arr.dtype, type(a).__name__)
     if ref_dtype is not None and arr.dtype.kind in "iubf":
         return arr.astype(ref_dtype)  # `x32 + [1, 2]` stays float32, as in PyTorch
     if arr.dtype.kind == "f":
@@ -52,8 +50,24 @@ def as_array_like(a: Any, ref_dtype: np.dtype | None = None) -> np.ndarray:
     return arr
 
 
+def _refuse_dtype(dtype: np.dtype, what: str) -> None:
+    from autograd.errors import DTypeError
+
+    raise DTypeError(
+        f"cannot make a tensor from {what} with NumPy dtype {dtype} (ragged, string or "
+        "object data): tensors hold numbers or bools"
+    )
+
+
 def _check_float(dtype: np.dtype) -> None:
-    if dtype.kind not in "fc":
+    if dtype.kind == "c":
+        from autograd.errors import DTypeError
+
+        raise DTypeError(
+            f"requires_grad=True on a {dtype} tensor: complex autodiff is not supported by "
+            "tracegrad (only real floating tensors can require gradients)"
+        )
+    if dtype.kind != "f":
         raise RuntimeError(f"Only floating point tensors can require gradients; got {dtype}")
 
 
@@ -74,6 +88,7 @@ class Tensor:
         "_vbox",
         "_hooks",
         "_retains_grad",
+        "_view",
         "__weakref__",
     )
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operator
@@ -89,6 +104,8 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         arr = as_array_like(data)
+        if arr.dtype.kind not in "biufc":
+            _refuse_dtype(arr.dtype, type(data).__name__)
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         self.data: np.ndarray = arr
@@ -98,14 +115,25 @@ class Tensor:
         self._vbox = [0]
         self._hooks: list[Callable[[Tensor], Any]] | None = None
         self._retains_grad = False
+        self._view: Any = None
         self.requires_grad = False
         if requires_grad:
             _check_float(arr.dtype)
             self.requires_grad = True
 
     @classmethod
-    def _from_op(cls, out: np.ndarray, inputs: Sequence[Tensor | None]) -> Tensor:
-        """Fast constructor for op results; a view of an input shares its version counter."""
+    def _from_op(
+        cls,
+        out: np.ndarray,
+        inputs: Sequence[Tensor | None],
+        prim: Any = None,
+        params: Any = None,
+    ) -> Tensor:
+        """Fast constructor for op results; a view of an input shares its version counter.
+
+        A view also remembers how it was made (`_view`: base, primitive, parameters, inputs),
+        so an in-place op on it can rewrite its base's history (autograd/inplace.py).
+        """
         t = cls.__new__(cls)
         t.data = out
         t.grad = None
@@ -115,11 +143,14 @@ class Tensor:
         t._retains_grad = False
         t.requires_grad = False
         t._vbox = [0]
+        t._view = None
         base = out.base
         if base is not None:
             for inp in inputs:
                 if inp is not None and (base is inp.data or base is inp.data.base):
                     t._vbox = inp._vbox
+                    if prim is not None:
+                        t._view = (inp, prim, params, tuple(inputs))
                     break
         return t
 
@@ -136,10 +167,6 @@ class Tensor:
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
-
-    @property
-    def size(self) -> int:
-        return self.data.size
 
     @property
     def is_leaf(self) -> bool:
@@ -163,7 +190,7 @@ class Tensor:
         if self.data.dtype != _default_dtype and self.data.dtype.kind == "f":
             extra += f", dtype={self.data.dtype}"
         if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.backward_name}>"
+            extra += f", grad_fn=<{self.grad_fn.torch_name()}>"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -285,83 +312,6 @@ class Tensor:
 
         return remove
 
-    # ----- in-place -----
 
-    def _inplace(self, fn: Callable[..., Tensor], other: Any) -> Tensor:
-        recording = mode.is_grad_enabled() and (
-            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
-        )
-        if not recording:
-            res = fn(self.detach(), other.detach() if isinstance(other, Tensor) else other)
-            self._assign(res.data)
-            return self
-        if self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                "a leaf Tensor that requires grad is being used in an in-place operation."
-            )
-        old = Tensor._from_op(self.data, ())
-        old._vbox = self._vbox
-        old.requires_grad = self.requires_grad
-        old.grad_fn = self.grad_fn
-        res = fn(old, other)
-        self._assign(res.data)
-        self.grad_fn = res.grad_fn
-        self.requires_grad = res.requires_grad
-        return self
-
-    def _assign(self, values: np.ndarray) -> None:
-        if values.shape != self.data.shape:
-            raise ValueError(
-                f"in-place op: result shape {values.shape} does not match tensor shape "
-                f"{self.data.shape}"
-            )
-        if self.data.flags.writeable:
-            np.copyto(self.data, values, casting="same_kind")
-        else:
-            self.data = values.astype(self.data.dtype)
-        self._vbox[0] += 1
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.__add__, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.__sub__, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.__mul__, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace(Tensor.__truediv__, other)
-
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place (not recorded)."""
-        return self.fill_(0)
-
-    def fill_(self, value: float) -> Tensor:
-        """Fill with `value` in place (not recorded; leaves requiring grad need no_grad)."""
-        if mode.is_grad_enabled() and self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                "a leaf Tensor that requires grad is being used in an in-place operation."
-            )
-        self.data[...] = value
-        self._vbox[0] += 1
-        return self
-
-    def copy_(self, src: Any) -> Tensor:
-        """Copy `src` into this tensor in place, broadcasting (not recorded)."""
-        if mode.is_grad_enabled() and self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                "a leaf Tensor that requires grad is being used in an in-place operation."
-            )
-        arr = src.data if isinstance(src, Tensor) else np.asarray(src)
-        try:
-            np.copyto(self.data, np.broadcast_to(arr, self.data.shape), casting="unsafe")
-        except ValueError as exc:
-            raise ValueError(
-                f"copy_: cannot copy shape {arr.shape} into a tensor of shape {self.shape}"
-            ) from exc
-        self._vbox[0] += 1
-        return self
-
-
-# Operators and methods are attached in autograd/ops/methods.py (HIPS numpy_boxes style).
+# Operators and methods are attached in autograd/ops/methods.py (HIPS numpy_boxes style),
+# in-place ones in autograd/inplace.py.

@@ -16,12 +16,10 @@ __all__ = ["Row", "environment_banner", "load_torch", "measure", "print_table", 
 THREADS = 2
 SETTLE = 0.3  # seconds of untimed calls before each block of timed ones (see time_blocks)
 
-# PyTorch's and Numba's GNU OpenMP threads spin-wait after each parallel region by default.
-# On this 2-vCPU VM the spinning threads of one library starve the other's (and BLAS's):
-# measured in one process, our LeNet conv2 fwd+bwd took 24 ms and torch's 83 ms, against
-# 7.0 and 5.0 ms with passive waiting. It must be set before either runtime starts, so here,
-# at import; the banner prints it. Override by setting it yourself.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Nothing is set in the environment: each library runs with its own defaults. OpenMP threads
+# of PyTorch and Numba spin-wait after each parallel region by default, which on a 2-vCPU VM
+# lets one library's threads starve the other's; for such runs start the benchmark with
+# OMP_WAIT_POLICY=PASSIVE yourself (the banner prints the value in effect).
 
 
 def load_torch(threads: int = THREADS):  # type: ignore[no-untyped-def]

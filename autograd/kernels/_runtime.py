@@ -10,6 +10,14 @@ Threading layer (RELIABILITY 26):
 - ``workqueue`` is not: calls are serialized by a lock.
 - GNU OpenMP cannot be used in a child forked after the pool started (libgomp would abort the
   child), so such a child runs the serial twin of every kernel instead.
+
+Wait policy: OpenMP worker threads spin-wait after each parallel region by default; on a
+2-core machine the spinning Numba workers starve NumPy's BLAS threads that run next (a LeNet-5
+step measured 41 ms instead of 12 ms). The OpenMP runtimes read the policy only from the
+environment when they start, and there is no API to set it later, so tracegrad cannot choose it
+without mutating ``os.environ`` for the whole host process, which it does not do. To get
+passive waiting, set it yourself before Python starts (``OMP_WAIT_POLICY=PASSIVE python
+train.py``) or in ``os.environ`` before the first parallel kernel runs.
 """
 
 from __future__ import annotations
@@ -21,14 +29,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-# NOTE: OpenMP worker threads spin-wait after each parallel region by default. On a 2-core
-# machine the spinning Numba workers starve NumPy's BLAS threads that run next (a LeNet-5 step
-# measured 41 ms instead of 12 ms). Passive waiting must be chosen before the OpenMP runtime
-# starts, i.e. here, before the first parallel kernel; a value the user set is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
+import numba
+import numpy as np
 
 __all__ = [
     "JIT_OPTIONS",
