@@ -59,6 +59,7 @@ from autograd.ops.elementwise import (
     where,
 )
 from autograd.ops.linalg import linear, matmul
+from autograd.ops.math_exports import *  # noqa: F403 - math, reductions, scans, sorting
 from autograd.ops.reduce import argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var
 from autograd.ops.shape import (
     broadcast_to,
