@@ -58,7 +58,10 @@ from autograd.ops.reduce import (
     std_mean,
     var_mean,
 )
-from autograd.ops.sorting import argsort, kthvalue, median, mode, msort, sort, topk
+
+# NOTE: torch.mode is the method `x.mode()` only: `ag.mode` is the submodule autograd.mode
+# (grad modes), which `from autograd import mode` must keep finding.
+from autograd.ops.sorting import argsort, kthvalue, median, msort, sort, topk
 
 all = all_  # noqa: A001 - torch's name
 any = any_  # noqa: A001 - torch's name
@@ -125,7 +128,6 @@ __all__ = [
     "logical_or",
     "logical_xor",
     "median",
-    "mode",
     "msort",
     "nan_to_num",
     "nanmean",

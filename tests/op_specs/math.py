@@ -239,8 +239,8 @@ SORTING = [
            lambda x, *a, **k: ag.median(x, *a, **k).values,
            [S((2, 4), 1), S((4, 3), dim=0, keepdim=True)],
            lambda x, dim=None, keepdim=False: _lower_median(x, dim, keepdim)),
-    OpSpec("mode", ("ag.mode", "select_along"),
-           lambda x, *a, **k: ag.mode(x, *a, **k).values,
+    OpSpec("mode", ("select_along",),
+           lambda x, *a, **k: x.mode(*a, **k).values,
            [S((2, 4)), S((3, 2), 0)],
            lambda x, dim=-1: np.min(x, axis=dim)),  # all distinct: the smallest is the mode
     OpSpec("scatter_along", ("scatter_along",),
