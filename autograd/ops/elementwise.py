@@ -12,6 +12,7 @@ import numpy as np
 
 from autograd.errors import ShapeError, format_shapes
 from autograd.registry import nondifferentiable, primitive
+from autograd.tensor import get_default_dtype
 
 
 def broadcast_check(name: str) -> Callable[..., None]:
@@ -34,6 +35,16 @@ def broadcast_check(name: str) -> Callable[..., None]:
             ) from None
 
     return check
+
+
+def floating(x: np.ndarray) -> np.ndarray:
+    """`x` itself when floating, else cast to the default float dtype (torch: exp(int) is float)."""
+    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
+
+
+def zero_vjp(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
+    """The gradient of a step function (floor, sign, ...): zeros, as PyTorch gives."""
+    return _const(np.zeros(g.shape, dtype=bool), g)
 
 
 def _const(mask: np.ndarray, like: Any) -> Any:
@@ -72,6 +83,8 @@ multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
 
 @primitive("divide", check=broadcast_check("divide"), saves=("inputs",))
 def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if x.dtype.kind not in "fc" and y.dtype.kind not in "fc":
+        return np.true_divide(x, y, dtype=get_default_dtype())  # int / int: default float
     return np.true_divide(x, y)
 
 
@@ -80,17 +93,21 @@ divide.defvjp(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y))
 
 @primitive("power", check=broadcast_check("power"))
 def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.power(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-2) ** 0.5 = nan
+        return np.power(x, y)
 
 
 def _power_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    return g * y * x ** (y - 1)
+    # NOTE: where y == 0 the gradient is 0 (d x**0 / dx at x = 0 is 0, as torch); the base
+    # is replaced by 1 there so that no inf * 0 appears at any order.
+    return g * y * where(y.data == 0, 1.0, x) ** (y - 1)
 
 
 def _power_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    # NOTE: d(x**y)/dy = x**y * log(x) is real only for x > 0; taken as 0 where x <= 0.
-    pos = x.data > 0
-    return g * ans * where(pos, log(where(pos, x, 1.0)), 0.0)
+    # NOTE: d(x**y)/dy = x**y * log(x), as torch: 0 where x == 0 and y >= 0, -inf for
+    # 0 ** (y < 0), NaN for a negative base (log of a negative number).
+    zero = (x.data == 0) & (y.data >= 0)
+    return g * where(zero, 0.0, ans * log(where(zero, 1.0, x)))
 
 
 power.defvjp(_power_vjp_base, _power_vjp_exponent)
@@ -158,7 +175,12 @@ def negative(x: np.ndarray) -> np.ndarray:
 negative.defvjp(lambda g, ans, x: negative(g))
 
 
-sign = nondifferentiable("sign", np.sign)
+@primitive("sign", saves=())
+def sign(x: np.ndarray) -> np.ndarray:
+    return np.sign(x)
+
+
+sign.defvjp(zero_vjp)  # a step: zero gradient, as torch.sign
 
 
 @primitive("abs", saves=("inputs",))
@@ -173,7 +195,7 @@ absolute.defvjp(lambda g, ans, x: g * sign(x))
 @primitive("exp", saves=("output",))
 def exp(x: np.ndarray) -> np.ndarray:
     with np.errstate(under="ignore"):
-        return np.exp(x)
+        return np.exp(floating(x))
 
 
 exp.defvjp(lambda g, ans, x: g * ans)
@@ -181,7 +203,8 @@ exp.defvjp(lambda g, ans, x: g * ans)
 
 @primitive("log", saves=("inputs",))
 def log(x: np.ndarray) -> np.ndarray:
-    return np.log(x)
+    with np.errstate(invalid="ignore", divide="ignore"):  # nan/inf off the domain
+        return np.log(floating(x))
 
 
 log.defvjp(lambda g, ans, x: g / x)
@@ -189,7 +212,8 @@ log.defvjp(lambda g, ans, x: g / x)
 
 @primitive("log1p", saves=("inputs",))
 def log1p(x: np.ndarray) -> np.ndarray:
-    return np.log1p(x)
+    with np.errstate(invalid="ignore", divide="ignore"):  # nan/inf off the domain
+        return np.log1p(floating(x))
 
 
 log1p.defvjp(lambda g, ans, x: g / (x + 1.0))
@@ -197,7 +221,8 @@ log1p.defvjp(lambda g, ans, x: g / (x + 1.0))
 
 @primitive("sqrt", saves=("output",))
 def sqrt(x: np.ndarray) -> np.ndarray:
-    return np.sqrt(x)
+    with np.errstate(invalid="ignore", divide="ignore"):  # nan/inf off the domain
+        return np.sqrt(floating(x))
 
 
 # NOTE: sqrt'(0) = inf, as in NumPy and PyTorch.
@@ -206,7 +231,7 @@ sqrt.defvjp(lambda g, ans, x: g / (ans * 2.0))
 
 @primitive("sin", saves=("inputs",))
 def sin(x: np.ndarray) -> np.ndarray:
-    return np.sin(x)
+    return np.sin(floating(x))
 
 
 sin.defvjp(lambda g, ans, x: g * cos(x))
@@ -214,7 +239,7 @@ sin.defvjp(lambda g, ans, x: g * cos(x))
 
 @primitive("cos", saves=("inputs",))
 def cos(x: np.ndarray) -> np.ndarray:
-    return np.cos(x)
+    return np.cos(floating(x))
 
 
 cos.defvjp(lambda g, ans, x: -g * sin(x))
@@ -222,7 +247,7 @@ cos.defvjp(lambda g, ans, x: -g * sin(x))
 
 @primitive("tanh", saves=("output",))
 def tanh(x: np.ndarray) -> np.ndarray:
-    return np.tanh(x)
+    return np.tanh(floating(x))
 
 
 tanh.defvjp(lambda g, ans, x: g * (1.0 - ans * ans))
@@ -231,7 +256,8 @@ tanh.defvjp(lambda g, ans, x: g * (1.0 - ans * ans))
 @primitive("sigmoid", saves=("output",))
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function in the two-branch form: no overflow for large |x|."""
-    out = np.empty_like(x, dtype=np.result_type(x.dtype, np.float32))
+    x = floating(x)
+    out = np.empty_like(x)
     pos = x >= 0
     with np.errstate(under="ignore"):
         out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
@@ -246,6 +272,7 @@ sigmoid.defvjp(lambda g, ans, x: g * ans * (1.0 - ans))
 @primitive("softplus", saves=("inputs",))
 def softplus(x: np.ndarray) -> np.ndarray:
     """log(1 + exp(x)) computed stably as max(x, 0) + log1p(exp(-|x|))."""
+    x = floating(x)
     with np.errstate(under="ignore"):
         return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd.errors import ShapeError
 from autograd.ops.elementwise import exp
+from autograd.ops.reduce import normalize_axis
 from autograd.ops.reduce import sum as _sum
 from autograd.registry import primitive
 
 
-def _axis_check(x: np.ndarray, *, axis: int = -1) -> None:
-    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ShapeError(f"softmax: axis {axis} is out of bounds for a tensor of shape {x.shape}")
+def _axis(x: np.ndarray, axis: int, op: str) -> int | tuple[()]:
+    """`axis` checked against x's rank; `()` for a 0-d tensor (dim 0 or -1, as torch)."""
+    axes = normalize_axis(axis, x.ndim, op)
+    return axes[0] if axes else ()
 
 
-@primitive("softmax", check=_axis_check, saves=("output",))
+@primitive("softmax", saves=("output",))
 def softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
     """exp(x) / sum(exp(x)) along `axis`; finite for logits like [1e4, 0, -1e4]."""
-    z = x - np.max(x, axis=axis, keepdims=True)
+    a = _axis(x, axis, "softmax")
+    z = x - np.max(x, axis=a, keepdims=True)
     with np.errstate(under="ignore"):  # exp underflowing to 0 is the right answer
         e = np.exp(z)
-        return e / np.sum(e, axis=axis, keepdims=True)
+        return e / np.sum(e, axis=a, keepdims=True)
 
 
 softmax.defvjp(
@@ -29,16 +31,15 @@ softmax.defvjp(
 )
 
 
-@primitive("log_softmax", check=_axis_check, saves=("output",))
+@primitive("log_softmax", saves=("output",))
 def log_softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
     """x - logsumexp(x) along `axis`; finite even where softmax underflows to 0."""
-    z = x - np.max(x, axis=axis, keepdims=True)
+    a = _axis(x, axis, "log_softmax")
+    z = x - np.max(x, axis=a, keepdims=True)
     with np.errstate(under="ignore"):
-        return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+        return z - np.log(np.sum(np.exp(z), axis=a, keepdims=True))
 
 
 log_softmax.defvjp(
     lambda g, ans, x, axis=-1: g - exp(ans) * _sum(g, axis=axis, keepdims=True)
 )
-
-
