@@ -109,7 +109,13 @@ def max_unpool2d(
     if idx.size and (idx.min() < 0 or idx.max() >= size[0] * size[1]):
         raise IndexError(f"{fn}: found an index outside the output plane {size} "
                          f"(indices in 0..{int(idx.max())})")
-    out = conv_ops.max_pool2d_scatter(x4, argmax=idx.reshape(x4.shape),
+    flat = idx.reshape(x4.shape[0] * x4.shape[1], -1).astype(np.int64)
+    first = np.zeros(flat.shape, dtype=bool)  # an index repeated by overlapping windows is
+    for r, row in enumerate(flat):  # written once (PyTorch assigns, it does not add)
+        first[r, np.unique(row, return_index=True)[1]] = True
+    if not first.all():
+        x4 = x4 * Tensor(first.reshape(x4.shape).astype(x4.dtype))
+    out = conv_ops.max_pool2d_scatter(x4, argmax=flat.reshape(x4.shape),
                                       x_shape=x4.shape[:2] + size)
     return out if x.ndim == 4 else out.reshape(out.shape[1:])
 
