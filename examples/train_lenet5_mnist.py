@@ -58,7 +58,7 @@ def train(args: argparse.Namespace) -> float:
         DEFAULT_ROOT if DEFAULT_ROOT.exists() else None)
     x_train, y_train = load_split(root, True, args.train_subset)
     x_test, y_test = load_split(root, False, args.test_subset)
-    model = nn.models.LeNet5(classic=args.classic)
+    model = nn.models.LeNet5(classic=args.classic, input_size=32)
     params = list(model.parameters())
     opt = optim.Adam(params, lr=args.lr)
     # cosine decay of the learning rate over the run settles the last epochs

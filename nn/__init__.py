@@ -83,6 +83,32 @@ from nn.modules.activation import (  # noqa: F401 - activation layers
     Tanhshrink,
     Threshold,
 )
+
+# isort: split
+from nn.modules import (  # the layers added for PyTorch parity
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AlphaDropout,
+    AvgPool1d,
+    Conv1d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    Dropout1d,
+    Dropout2d,
+    Embedding,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LayerNorm,
+    MaxPool1d,
+    MaxUnpool2d,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unflatten,
+    Upsample,
+)
 from nn.parameter import Parameter
 from nn.serialization import CheckpointError, load, save
 

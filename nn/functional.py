@@ -18,6 +18,7 @@ from autograd.ops import conv as conv_ops
 from autograd.ops.shape import getitem, pad
 from autograd.random import get_generator
 from autograd.tensor import Tensor
+from nn._functional import pool as _pool
 
 IntPair = int | Sequence[int]
 
@@ -118,24 +119,73 @@ def conv2d(
     return conv_ops.conv2d(x, weight, bias, stride=s, padding=p, dilation=d, groups=groups)
 
 
+def _pool_input(x: Any, fn: str) -> tuple[Tensor, bool]:
+    """(N, C, H, W) as given, or unbatched (C, H, W) lifted to a batch of one."""
+    x = _t(x)
+    if x.ndim not in (3, 4):
+        raise ShapeError(f"{fn}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input; got "
+                         f"shape {x.shape}")
+    return (x, True) if x.ndim == 4 else (x.reshape((1,) + x.shape), False)
+
+
+def _unbatch(y: Tensor, batched: bool) -> Tensor:
+    return y if batched else y.reshape(y.shape[1:])
+
+
 def max_pool2d(
-    x: Any, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
-) -> Tensor:
-    """Max over kernel_size windows of (N, C, H, W); stride defaults to kernel_size."""
-    k = _pair(kernel_size, "max_pool2d", "kernel_size")
-    s = k if stride is None else _pair(stride, "max_pool2d", "stride")
-    p = _pair(padding, "max_pool2d", "padding")
-    return conv_ops.max_pool2d(_t(x), kernel_size=k, stride=s, padding=p)
+    x: Any,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    dilation: IntPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Max over kernel_size windows of (N, C, H, W) / (C, H, W); stride defaults to
+    kernel_size. `return_indices` also gives the flat index of each max in its H*W plane.
+    Integer inputs pool too (no gradient), as in PyTorch."""
+    fn = "max_pool2d"
+    x, batched = _pool_input(x, fn)
+    k = _pair(kernel_size, fn, "kernel_size")
+    s = k if stride is None or stride == [] else _pair(stride, fn, "stride")
+    p = dict(kernel_size=k, stride=s, padding=_pair(padding, fn, "padding"),
+             dilation=_pair(dilation, fn, "dilation"), ceil_mode=bool(ceil_mode))
+    if x.data.dtype.kind in "iu":
+        y, idx = _pool.int_max_pool2d(x, **p)
+    else:
+        y, idx = conv_ops.max_pool2d(x, **p), None
+        if return_indices:  # the argmax the node keeps for backward (recomputed if unrecorded)
+            node = y.grad_fn
+            idx = Tensor(node.aux if node is not None else
+                         conv_ops.max_pool2d.forward(x.data, **p)[1])
+    y = _unbatch(y, batched)
+    return (y, _unbatch(idx, batched)) if return_indices else y
 
 
 def avg_pool2d(
-    x: Any, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0
+    x: Any,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> Tensor:
-    """Mean over kernel_size windows of (N, C, H, W) (zero padding counted, as PyTorch)."""
-    k = _pair(kernel_size, "avg_pool2d", "kernel_size")
-    s = k if stride is None else _pair(stride, "avg_pool2d", "stride")
-    p = _pair(padding, "avg_pool2d", "padding")
-    return conv_ops.avg_pool2d(_t(x), kernel_size=k, stride=s, padding=p)
+    """Mean over kernel_size windows of (N, C, H, W) / (C, H, W) (zero padding counted
+    unless count_include_pad=False; `divisor_override` replaces the divisor)."""
+    fn = "avg_pool2d"
+    x, batched = _pool_input(x, fn)
+    _check_float(fn, x=x)
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"{fn}: divisor_override must be positive; got {divisor_override}")
+    k = _pair(kernel_size, fn, "kernel_size")
+    s = k if stride is None or stride == [] else _pair(stride, fn, "stride")
+    y = conv_ops.avg_pool2d(
+        x, kernel_size=k, stride=s, padding=_pair(padding, fn, "padding"),
+        count_include_pad=bool(count_include_pad), ceil_mode=bool(ceil_mode),
+        divisor_override=int(divisor_override or 0),
+    )
+    return _unbatch(y, batched)
 
 
 # ----------------------------------------------------------------------------- activations
@@ -283,12 +333,27 @@ def local_response_norm(
     return x / div
 
 
-# ----------------------------------------------------------------------------- losses
-
-# The losses live in nn/functional_loss.py (it uses the helpers above, hence at the end).
-# activations with PyTorch's signatures (inplace= accepted), attention
+# ----------------------------------------------------------------------------- re-exports
+# Losses (nn/functional_loss.py), activations with PyTorch's signatures (inplace= accepted),
+# attention and the newer layers (nn/_functional/) live in their own modules; they use the
+# helpers above, hence the imports at the end.
 from autograd.ops.attention import scaled_dot_product_attention  # noqa: E402, F401
 from autograd.ops.linalg_norm import normalize  # noqa: E402, F401
+from nn._functional.common import ntuple as _ntuple  # noqa: E402, F401
+from nn._functional.conv import conv1d, conv_transpose1d, conv_transpose2d  # noqa: E402, F401
+from nn._functional.dropout import alpha_dropout, dropout1d, dropout2d  # noqa: E402, F401
+from nn._functional.norm import group_norm, instance_norm, layer_norm  # noqa: E402, F401
+from nn._functional.pool import (  # noqa: E402, F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    max_pool1d,
+    max_unpool2d,
+)
+from nn._functional.resample import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: E402, F401
+from nn._functional.sparse import embedding  # noqa: E402, F401
 from nn.functional_activation import (  # noqa: E402, F401
     celu,
     elu,  # noqa: F811 - adds inplace=

@@ -91,6 +91,8 @@ def ones_(tensor: Tensor) -> Tensor:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
+    if tensor.size == 0:  # nothing to fill (e.g. Linear(0, n)); PyTorch's no-op
+        return tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -a, a)
@@ -98,6 +100,8 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    if tensor.size == 0:  # nothing to fill (e.g. Linear(0, n)); PyTorch's no-op
+        return tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
@@ -106,6 +110,8 @@ def kaiming_uniform_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
     """He uniform: U(-b, b), b = gain * sqrt(3 / fan) with gain from `nonlinearity` (slope a)."""
+    if tensor.size == 0:  # nothing to fill (e.g. Linear(0, n)); PyTorch's no-op
+        return tensor
     fan = _mode_fan(tensor, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
@@ -115,5 +121,7 @@ def kaiming_normal_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
     """He normal: N(0, std^2), std = gain / sqrt(fan)."""
+    if tensor.size == 0:  # nothing to fill (e.g. Linear(0, n)); PyTorch's no-op
+        return tensor
     fan = _mode_fan(tensor, mode)
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))

@@ -3,8 +3,10 @@
 Max pool: padding acts as -inf; ties go to the first maximum in row-major window order; a NaN
 in a window wins (the output is NaN and its gradient goes to the first NaN). The saved
 ``argmax`` holds flat indices ``ih * W + iw`` into each (H, W) input plane, as int64.
-Average pool: with ``count_include_pad=True`` the divisor is KH*KW, else the number of
-in-bounds elements of the window.
+Average pool: with ``count_include_pad=True`` the divisor is the window clipped to the padded
+plane (KH*KW unless a ``ceil_mode`` window overhangs it), else the number of in-bounds
+elements; ``divisor_override > 0`` replaces both. ``ceil_mode`` rounds the output size up
+(PyTorch's rule: the last window must start inside the input or the left padding).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ Pair = int | Sequence[int]
 
 
 @njit(**JIT_OPTIONS)
-def _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw):  # noqa: N803
+def _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw):  # noqa: N803
     P, H, W = x.shape
     OH, OW = y.shape[1], y.shape[2]
     for p in range(t * P // T, (t + 1) * P // T):
@@ -40,11 +42,11 @@ def _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw):  # noqa: N803
                 best = -np.inf
                 idx = -1
                 for kh in range(KH):
-                    ih = h0 + kh
+                    ih = h0 + kh * dh
                     if ih < 0 or ih >= H:
                         continue
                     for kw in range(KW):
-                        iw = w0 + kw
+                        iw = w0 + kw * dw
                         if iw < 0 or iw >= W:
                             continue
                         v = xp[ih, iw]
@@ -71,7 +73,18 @@ def _max_bwd_part(t, T, gy, am, gx):
 
 
 @njit(**JIT_OPTIONS)
-def _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+def _avg_divisor(h0, w0, hlo, hhi, wlo, whi, H, W, KH, KW, ph, pw, include_pad, divisor):  # noqa: N803
+    """PyTorch's divisor: the override, else the window clipped to the padded plane (a ceil_mode
+    window may overhang it), else the in-bounds count."""
+    if divisor > 0:
+        return divisor
+    if include_pad:
+        return (min(h0 + KH, H + ph) - h0) * (min(w0 + KW, W + pw) - w0)
+    return (hhi - hlo) * (whi - wlo)
+
+
+@njit(**JIT_OPTIONS)
+def _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
     P, H, W = x.shape
     OH, OW = y.shape[1], y.shape[2]
     for p in range(t * P // T, (t + 1) * P // T):
@@ -88,12 +101,13 @@ def _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N80
                 for ih in range(hlo, hhi):
                     for iw in range(wlo, whi):
                         acc += xp[ih, iw]
-                n = KH * KW if include_pad else (hhi - hlo) * (whi - wlo)
+                n = _avg_divisor(h0, w0, hlo, hhi, wlo, whi, H, W, KH, KW, ph, pw,
+                                 include_pad, divisor)
                 y[p, oh, ow] = acc / n
 
 
 @njit(**JIT_OPTIONS)
-def _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+def _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
     P, H, W = gx.shape
     OH, OW = gy.shape[1], gy.shape[2]
     for p in range(t * P // T, (t + 1) * P // T):
@@ -106,7 +120,8 @@ def _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N
                 w0 = ow * sw - pw
                 wlo = max(w0, 0)
                 whi = min(w0 + KW, W)
-                n = KH * KW if include_pad else (hhi - hlo) * (whi - wlo)
+                n = _avg_divisor(h0, w0, hlo, hhi, wlo, whi, H, W, KH, KW, ph, pw,
+                                 include_pad, divisor)
                 g = gy[p, oh, ow] / n
                 for ih in range(hlo, hhi):
                     for iw in range(wlo, whi):
@@ -117,15 +132,15 @@ def _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _max_fwd_par(T, x, y, am, KH, KW, sh, sw, ph, pw):  # noqa: N803
+def _max_fwd_par(T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw):  # noqa: N803
     for t in prange(T):
-        _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw)
+        _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw)
 
 
 @njit(**JIT_OPTIONS)
-def _max_fwd_ser(T, x, y, am, KH, KW, sh, sw, ph, pw):  # noqa: N803
+def _max_fwd_ser(T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw):  # noqa: N803
     for t in range(T):
-        _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw)
+        _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -141,27 +156,27 @@ def _max_bwd_ser(T, gy, am, gx):  # noqa: N803
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _avg_fwd_par(T, x, y, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+def _avg_fwd_par(T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
     for t in prange(T):
-        _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad)
+        _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor)
 
 
 @njit(**JIT_OPTIONS)
-def _avg_fwd_ser(T, x, y, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+def _avg_fwd_ser(T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
     for t in range(T):
-        _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad)
+        _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _avg_bwd_par(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+def _avg_bwd_par(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
     for t in prange(T):
-        _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad)
+        _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor)
 
 
 @njit(**JIT_OPTIONS)
-def _avg_bwd_ser(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad):  # noqa: N803
+def _avg_bwd_ser(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
     for t in range(T):
-        _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad)
+        _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor)
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,36 +296,47 @@ def _avg_bwd2_ser(T, gy, gx):  # noqa: N803
 
 def pool2d_output_shape(
     x_shape: Sequence[int], kernel: Pair, stride: Pair | None = None, padding: Pair = 0,
-    op: str = "pool2d",
+    op: str = "pool2d", dilation: Pair = 1, ceil_mode: bool = False,
 ) -> tuple[int, int, int, int]:
     """Output shape (N, C, OH, OW) of a 2-D pooling; stride defaults to the kernel size."""
-    kh, kw = as_pair(op, "kernel_size", kernel, 1)
-    sh, sw = as_pair(op, "stride", kernel if stride is None else stride, 1)
-    ph, pw = as_pair(op, "padding", padding, 0)
+    kh, kw, sh, sw, ph, pw, dh, dw = _params(op, kernel, stride, padding, dilation)
     if len(x_shape) != 4:
         raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {tuple(x_shape)}")
     if 2 * ph > kh or 2 * pw > kw:
         raise ValueError(f"{op}: padding {(ph, pw)} must be at most half the kernel size "
                          f"{(kh, kw)}")
     N, C, H, W = (int(v) for v in x_shape)
-    OH = (H + 2 * ph - kh) // sh + 1
-    OW = (W + 2 * pw - kw) // sw + 1
+    OH = _out_len(H, kh, sh, ph, dh, ceil_mode)
+    OW = _out_len(W, kw, sw, pw, dw, ceil_mode)
     if OH < 1 or OW < 1:
-        raise ValueError(f"{op}: kernel {(kh, kw)} is larger than the padded input "
-                         f"{(H + 2 * ph, W + 2 * pw)} (input {tuple(x_shape)})")
+        raise ValueError(f"{op}: kernel {(kh, kw)} (dilation {(dh, dw)}) is larger than the "
+                         f"padded input {(H + 2 * ph, W + 2 * pw)} (input {tuple(x_shape)})")
     return N, C, OH, OW
 
 
-def _params(op: str, kernel: Pair, stride: Pair | None, padding: Pair):  # type: ignore[no-untyped-def]
+def _out_len(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    span = n + 2 * p - d * (k - 1) - 1
+    if span < 0:
+        return 0
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _params(op: str, kernel: Pair, stride: Pair | None, padding: Pair, dilation: Pair = 1):  # type: ignore[no-untyped-def]
     kh, kw = as_pair(op, "kernel_size", kernel, 1)
     sh, sw = as_pair(op, "stride", kernel if stride is None else stride, 1)
     ph, pw = as_pair(op, "padding", padding, 0)
-    return kh, kw, sh, sw, ph, pw
+    dh, dw = as_pair(op, "dilation", dilation, 1)
+    return kh, kw, sh, sw, ph, pw, dh, dw
 
 
-def _is_2x2(kh: int, kw: int, sh: int, sw: int, ph: int, pw: int) -> bool:
-    """2x2 windows, stride 2, no padding: the specialized kernels apply."""
-    return (kh, kw, sh, sw, ph, pw) == (2, 2, 2, 2, 0, 0)
+def _is_2x2(x_shape: Sequence[int], y_shape: Sequence[int], *params: int) -> bool:
+    """2x2 windows, stride 2, no padding or dilation, floor-sized output: the specialized
+    kernels apply."""
+    return params == (2, 2, 2, 2, 0, 0, 1, 1) and tuple(y_shape[2:]) == (
+        x_shape[2] // 2, x_shape[3] // 2)
 
 
 def _threads(planes: int) -> int:
@@ -318,25 +344,26 @@ def _threads(planes: int) -> int:
 
 
 def max_pool2d_forward(
-    x: np.ndarray, kernel: Pair, stride: Pair | None = None, padding: Pair = 0
+    x: np.ndarray, kernel: Pair, stride: Pair | None = None, padding: Pair = 0,
+    dilation: Pair = 1, ceil_mode: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Max pooling; returns (y, argmax) with argmax the int64 flat index in each input plane."""
     op = "max_pool2d"
     (x,) = as_float_arrays(op, ("input",), x)
     check_ndim(op, "input", x, 4)
-    N, C, OH, OW = pool2d_output_shape(x.shape, kernel, stride, padding, op)
-    kh, kw, sh, sw, ph, pw = _params(op, kernel, stride, padding)
+    N, C, OH, OW = pool2d_output_shape(x.shape, kernel, stride, padding, op, dilation, ceil_mode)
+    params = _params(op, kernel, stride, padding, dilation)
     y = np.empty((N, C, OH, OW), dtype=x.dtype)
     am = np.empty((N, C, OH, OW), dtype=np.int64)
     if y.size:
         P = N * C
         H, W = x.shape[2], x.shape[3]
-        if _is_2x2(kh, kw, sh, sw, ph, pw):
+        if _is_2x2(x.shape, y.shape, *params):
             run_parallel(_max_fwd2_par, _max_fwd2_ser, _threads(P), x.reshape(P, H, W),
                          y.reshape(P, OH, OW), am.reshape(P, OH, OW))
         else:
             run_parallel(_max_fwd_par, _max_fwd_ser, _threads(P), x.reshape(P, H, W),
-                         y.reshape(P, OH, OW), am.reshape(P, OH, OW), kh, kw, sh, sw, ph, pw)
+                         y.reshape(P, OH, OW), am.reshape(P, OH, OW), *params)
     return y, am
 
 
@@ -368,48 +395,51 @@ def max_pool2d_backward(gy: np.ndarray, argmax: np.ndarray, x_shape: Sequence[in
 
 def avg_pool2d_forward(
     x: np.ndarray, kernel: Pair, stride: Pair | None = None, padding: Pair = 0,
-    count_include_pad: bool = True,
+    count_include_pad: bool = True, ceil_mode: bool = False, divisor_override: int = 0,
 ) -> np.ndarray:
-    """Average pooling (zero padding counted in the divisor when ``count_include_pad``)."""
+    """Average pooling (see the module docstring for the divisor)."""
     op = "avg_pool2d"
     (x,) = as_float_arrays(op, ("input",), x)
     check_ndim(op, "input", x, 4)
-    N, C, OH, OW = pool2d_output_shape(x.shape, kernel, stride, padding, op)
-    kh, kw, sh, sw, ph, pw = _params(op, kernel, stride, padding)
+    N, C, OH, OW = pool2d_output_shape(x.shape, kernel, stride, padding, op, 1, ceil_mode)
+    params = _params(op, kernel, stride, padding)
     y = np.empty((N, C, OH, OW), dtype=x.dtype)
     if y.size:
         P = N * C
         H, W = x.shape[2], x.shape[3]
-        if _is_2x2(kh, kw, sh, sw, ph, pw):
+        if _is_2x2(x.shape, y.shape, *params) and not divisor_override:
             run_parallel(_avg_fwd2_par, _avg_fwd2_ser, _threads(P), x.reshape(P, H, W),
                          y.reshape(P, OH, OW))
         else:
             run_parallel(_avg_fwd_par, _avg_fwd_ser, _threads(P), x.reshape(P, H, W),
-                         y.reshape(P, OH, OW), kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+                         y.reshape(P, OH, OW), *params[:6], bool(count_include_pad),
+                         int(divisor_override))
     return y
 
 
 def avg_pool2d_backward(
     gy: np.ndarray, x_shape: Sequence[int], kernel: Pair, stride: Pair | None = None,
-    padding: Pair = 0, count_include_pad: bool = True,
+    padding: Pair = 0, count_include_pad: bool = True, ceil_mode: bool = False,
+    divisor_override: int = 0,
 ) -> np.ndarray:
     """Gradient of average pooling w.r.t. its input."""
     op = "avg_pool2d_backward"
     (gy,) = as_float_arrays(op, ("grad_output",), gy)
     x_shape = tuple(int(v) for v in x_shape)
-    expected = pool2d_output_shape(x_shape, kernel, stride, padding, op)
+    expected = pool2d_output_shape(x_shape, kernel, stride, padding, op, 1, ceil_mode)
     if gy.shape != expected:
         raise ValueError(f"{op}: grad_output has shape {gy.shape}, expected {expected}")
-    kh, kw, sh, sw, ph, pw = _params(op, kernel, stride, padding)
+    params = _params(op, kernel, stride, padding)
     gx = np.empty(x_shape, dtype=gy.dtype)
     if gx.size:
         N, C, H, W = x_shape
         P = N * C
         OH, OW = gy.shape[2], gy.shape[3]
-        if _is_2x2(kh, kw, sh, sw, ph, pw):
+        if _is_2x2(x_shape, gy.shape, *params) and not divisor_override:
             run_parallel(_avg_bwd2_par, _avg_bwd2_ser, _threads(P), gy.reshape(P, OH, OW),
                          gx.reshape(P, H, W))
         else:
             run_parallel(_avg_bwd_par, _avg_bwd_ser, _threads(P), gy.reshape(P, OH, OW),
-                         gx.reshape(P, H, W), kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+                         gx.reshape(P, H, W), *params[:6], bool(count_include_pad),
+                         int(divisor_override))
     return gx

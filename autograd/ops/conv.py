@@ -80,10 +80,16 @@ conv2d_grad_weight.defvjp(
 
 @primitive("max_pool2d", saves=(), has_aux=True)
 def max_pool2d(
-    x: np.ndarray, *, kernel_size: Pair, stride: Pair | None = None, padding: Pair = (0, 0)
+    x: np.ndarray,
+    *,
+    kernel_size: Pair,
+    stride: Pair | None = None,
+    padding: Pair = (0, 0),
+    dilation: Pair = (1, 1),
+    ceil_mode: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Max over windows; the argmax (first maximum in window order) is kept for backward."""
-    return kernels.max_pool2d_forward(x, kernel_size, stride, padding)
+    return kernels.max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
 
 
 max_pool2d.defvjp(
@@ -95,7 +101,7 @@ max_pool2d.defvjp(
 def max_pool2d_scatter(
     g: np.ndarray, *, argmax: np.ndarray, x_shape: tuple[int, ...]
 ) -> np.ndarray:
-    """Route each window's gradient to the input element that won the max."""
+    """Route each window's gradient to the input element that won the max (also max_unpool2d)."""
     return kernels.max_pool2d_backward(g, argmax, x_shape)
 
 
@@ -128,9 +134,13 @@ def avg_pool2d(
     stride: Pair | None = None,
     padding: Pair = (0, 0),
     count_include_pad: bool = True,
+    ceil_mode: bool = False,
+    divisor_override: int = 0,
 ) -> np.ndarray:
     """Mean over windows (zero padding counted in the divisor unless count_include_pad=False)."""
-    return kernels.avg_pool2d_forward(x, kernel_size, stride, padding, count_include_pad)
+    return kernels.avg_pool2d_forward(
+        x, kernel_size, stride, padding, count_include_pad, ceil_mode, divisor_override
+    )
 
 
 avg_pool2d.defvjp(
@@ -147,10 +157,12 @@ def avg_pool2d_grad(
     stride: Pair | None = None,
     padding: Pair = (0, 0),
     count_include_pad: bool = True,
+    ceil_mode: bool = False,
+    divisor_override: int = 0,
 ) -> np.ndarray:
     """Spread each window's gradient evenly over the window (adjoint of avg_pool2d)."""
     return kernels.avg_pool2d_backward(
-        g, x_shape, kernel_size, stride, padding, count_include_pad
+        g, x_shape, kernel_size, stride, padding, count_include_pad, ceil_mode, divisor_override
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from autograd.tensor import Tensor
+from nn.models._check import check_image_input
 from nn.module import Module, Sequential
 from nn.modules.activation import ReLU
 from nn.modules.conv import Conv2d
@@ -49,6 +50,7 @@ class AlexNet(Module):
         )
         side = input_size // 8
         self.flatten = Flatten()
+        self.in_channels, self.input_size = in_channels, input_size
         self.classifier = Sequential(
             Dropout(dropout), Linear(c5 * side * side, hidden), ReLU(),
             Dropout(dropout), Linear(hidden, hidden), ReLU(),
@@ -56,4 +58,8 @@ class AlexNet(Module):
         )
 
     def forward(self, x: Tensor) -> Tensor:
+        s = self.input_size
+        check_image_input("AlexNet", x, self.in_channels, s,
+                          f"resize the images to {s}x{s} or build the model with input_size="
+                          f"{x.shape[-1] if x.ndim == 4 else '...'}")
         return self.classifier(self.flatten(self.features(x)))

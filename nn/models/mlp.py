@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from autograd.errors import ShapeError
+from autograd.tensor import Tensor
 from nn.module import Module, Sequential
 from nn.modules.activation import ACTIVATIONS
 from nn.modules.dropout import Dropout
@@ -55,3 +57,12 @@ class MLP(Sequential):
                     layers.append(Dropout(dropout))
         super().__init__(*layers)
         self.sizes = sizes
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 1 or x.shape[-1] != self.sizes[0]:
+            raise ShapeError(
+                f"MLP: expected input of shape (N, {self.sizes[0]}); got {tuple(x.shape)} "
+                "(flatten images with x.reshape(len(x), -1) or build the MLP with sizes[0] = "
+                "the feature count)"
+            )
+        return super().forward(x)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd.tensor import Tensor
+from nn.models._check import check_image_input
 from nn.module import Module, Sequential
 from nn.modules.activation import ReLU
 from nn.modules.conv import Conv2d
@@ -64,6 +65,7 @@ class VGG(Module):
             c = out
         self.features = Sequential(*layers)
         self.flatten = Flatten()
+        self.in_channels, self.input_size = in_channels, input_size
         self.classifier = Sequential(
             Linear(c * side * side, hidden), ReLU(), Dropout(dropout),
             Linear(hidden, hidden), ReLU(), Dropout(dropout),
@@ -71,6 +73,10 @@ class VGG(Module):
         )
 
     def forward(self, x: Tensor) -> Tensor:
+        s = self.input_size
+        check_image_input("VGG", x, self.in_channels, s,
+                          f"resize the images to {s}x{s} or build the model with input_size="
+                          f"{x.shape[-1] if x.ndim == 4 else '...'}")
         return self.classifier(self.flatten(self.features(x)))
 
 

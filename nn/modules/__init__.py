@@ -52,3 +52,21 @@ from .loss import (
 from .normalization import BatchNorm1d, BatchNorm2d, LocalResponseNorm
 from .pooling import AvgPool2d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, RNNBase
+
+# isort: split
+from .conv import Conv1d, ConvTranspose1d, ConvTranspose2d
+from .dropout import AlphaDropout, Dropout1d, Dropout2d
+from .linear import Unflatten
+from .normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    MaxPool1d,
+    MaxUnpool2d,
+)
+from .sparse import Embedding
+from .upsampling import Upsample

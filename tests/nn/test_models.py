@@ -69,7 +69,8 @@ def test_lenet5_layout_matches_1998_paper():
     classic = nn.models.LeNet5(classic=True)
     assert [type(m).__name__ for m in classic.features] == [
         "Conv2d", "Tanh", "AvgPool2d", "Conv2d", "Tanh", "AvgPool2d"]
-    assert nn.models.LeNet5(input_size=28).classifier.fc1.in_features == 256
+    assert nn.models.LeNet5(input_size=32).features[0].padding == (0, 0)  # the 1998 layout
+    assert nn.models.LeNet5().features[0].padding == (2, 2)  # 28x28 MNIST as is
 
 
 def test_vgg_and_alexnet_configs():
@@ -94,7 +95,7 @@ def test_conv_models_forward_shapes_and_paths():
     assert nn.models.vgg11(width=0.125, hidden=32)(x).shape == (2, 10)
     assert nn.models.AlexNet(width=0.125, hidden=32, num_classes=5)(x).shape == (2, 5)
     net = nn.models.LeNet5()
-    g = ag.trace(lambda a: net(a).sum(), ag.randn(1, 1, 32, 32))
+    g = ag.trace(lambda a: net(a).sum(), ag.randn(1, 1, 28, 28))
     modules = {op.module for op in g.ops.values()}
     assert {"features.0", "features.2", "classifier.fc1", "classifier.fc3"} <= modules
 
@@ -112,7 +113,7 @@ def test_lenet5_learns_real_mnist_quickly():
     ag.manual_seed(0)
     x, y = ex.load_split(MNIST, True, 3000)
     xt, yt = ex.load_split(MNIST, False, 1000)
-    model = nn.models.LeNet5()
+    model = nn.models.LeNet5(input_size=32)  # the example pads MNIST to 32x32
     params = list(model.parameters())
     vel = [np.zeros_like(p.data) for p in params]
     for _ in range(2):

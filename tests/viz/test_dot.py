@@ -152,7 +152,7 @@ def test_mlp_clusters_and_parameters():
 
 def _lenet_graph() -> ag.Graph:
     pytest.importorskip("autograd.ops.conv", reason="conv2d kernels (autograd.ops.conv) not landed")
-    model = nn.models.LeNet5()
+    model = nn.models.LeNet5(input_size=32)  # the 1998 layout on 32x32 images
     x = ag.randn(2, 1, 32, 32)
     return viz.as_graph(nn.functional.cross_entropy(model(x), ag.Tensor(np.array([3, 7]))))
 
