@@ -60,6 +60,7 @@ from autograd.ops.elementwise import (
 )
 from autograd.ops.linalg import linear, matmul
 from autograd.ops.reduce import argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var
+from autograd.ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from autograd.ops.shape import (
     broadcast_to,
     concatenate,

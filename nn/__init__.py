@@ -7,7 +7,7 @@ ready-made `models` and `data` loading.
 >>> loss = nn.CrossEntropyLoss()(net(ag.randn(8, 4)), ag.tensor(np.arange(8) % 3))  # doctest: +SKIP
 """
 
-from nn import data, functional, init, models
+from nn import data, functional, init, models, utils
 from nn import functional as F
 from nn.module import (
     IncompatibleKeys,
@@ -31,17 +31,21 @@ from nn.modules import (
     CrossEntropyLoss,
     Dropout,
     Flatten,
+    GRUCell,
     Identity,
     L1Loss,
     LeakyReLU,
     Linear,
     LocalResponseNorm,
     LogSoftmax,
+    LSTMCell,
     MaxPool2d,
     MSELoss,
     NLLLoss,
     ReLU,
     RNNBase,
+    RNNCell,
+    RNNCellBase,
     Sigmoid,
     Softmax,
     Tanh,
