@@ -43,9 +43,14 @@ class _Saved:
 class _NumPy:
     """The array functions the shared formulas need, on ndarrays (forward, fast backward)."""
 
-    sigmoid = staticmethod(ew.sigmoid.forward)
     tanh = staticmethod(np.tanh)
     linear = staticmethod(kernels.linear)
+
+    @staticmethod
+    def sigmoid(x: np.ndarray) -> np.ndarray:
+        """1 / (1 + exp(-x)) as (1 + tanh(x/2)) / 2: no overflow, and no masked two-branch
+        pass (ew.sigmoid's), which took a fifth of an LSTM step."""
+        return 0.5 + 0.5 * np.tanh(0.5 * x)
 
     @staticmethod
     def cat(parts: list[np.ndarray]) -> np.ndarray:
