@@ -41,6 +41,7 @@ from nn.modules import (
     LSTMCell,
     MaxPool2d,
     MSELoss,
+    MultiheadAttention,
     NLLLoss,
     ReLU,
     RNNBase,

@@ -1,6 +1,7 @@
 """Every layer, container and loss module (re-exported by `nn`)."""
 
 from .activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .attention import MultiheadAttention
 from .conv import Conv2d
 from .dropout import Dropout
 from .linear import Flatten, Identity, Linear
