@@ -50,6 +50,8 @@ from nn.modules import (
     Sigmoid,
     Softmax,
     Tanh,
+    TransformerEncoder,
+    TransformerEncoderLayer,
 )
 from nn.parameter import Parameter
 from nn.serialization import CheckpointError, load, save

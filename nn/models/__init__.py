@@ -3,4 +3,5 @@
 from .alexnet import AlexNet
 from .lenet import LeNet5
 from .mlp import MLP
+from .transformer_lm import TransformerLM
 from .vgg import VGG, VGG_CONFIGS, vgg11, vgg13, vgg16, vgg19
