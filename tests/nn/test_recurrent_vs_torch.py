@@ -1,6 +1,6 @@
 """Recurrent cells and layers against PyTorch with equal weights (float64): outputs, final
-states, and the gradients of inputs, initial states and every parameter; state-dict keys;
-packed sequences."""
+states, and the gradients of inputs, initial states and every parameter; state-dict keys
+(packed sequences: test_packed.py)."""
 
 from __future__ import annotations
 
@@ -9,56 +9,12 @@ import pytest
 
 import autograd as ag
 import nn
-from nn.utils import rnn as rnn_utils
+from tests.nn._rnn_compare import _assert_grads, _backward_both, _leaves, _pair
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 rng = np.random.default_rng(0)
-
-
-def _pair(tmod, mod):
-    """Copy torch's weights into ours (through the state dict, so the keys must agree)."""
-    tmod.double()
-    assert list(mod.state_dict()) == list(tmod.state_dict())
-    mod.load_state_dict({k: v.detach().numpy().copy() for k, v in tmod.state_dict().items()})
-    return tmod, mod
-
-
-def _leaves(*shapes):
-    arrays = [rng.standard_normal(s) for s in shapes]
-    return ([torch.tensor(a, requires_grad=True) for a in arrays],
-            [ag.Tensor(a, requires_grad=True) for a in arrays])
-
-
-def _flat(out):
-    if isinstance(out, (tuple, list)):
-        return [t for o in out for t in _flat(o)]
-    return [out]
-
-
-def _backward_both(tout, out):
-    """Backward a random projection of every output, then return both output lists."""
-    touts, outs = _flat(tout), _flat(out)
-    assert len(touts) == len(outs)
-    tl, ol = 0, 0
-    for t, o in zip(touts, outs, strict=True):
-        np.testing.assert_allclose(o.data, t.detach().numpy(), rtol=1e-9, atol=1e-12)
-        w = rng.standard_normal(tuple(t.shape))
-        tl = tl + (t * torch.tensor(w)).sum()
-        ol = ol + (o * ag.Tensor(w)).sum()
-    tl.backward()
-    ol.backward()
-
-
-def _assert_grads(tmod, mod, tins, ins):
-    for (name, tp), (name2, p) in zip(tmod.named_parameters(), mod.named_parameters(),
-                                      strict=True):
-        assert name == name2
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-8, atol=1e-11,
-                                   err_msg=name)
-    for t, o in zip(tins, ins, strict=True):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-8, atol=1e-11)
 
 
 # ----- cells -----
@@ -196,76 +152,3 @@ def test_hidden_shape_errors():
         rnn(ag.randn(5, 2, 3), ag.zeros(2, 2, 4))
     with pytest.raises(ValueError, match=r"expected c_0 of shape \(1, 2, 4\)"):
         nn.LSTM(3, 4)(ag.randn(5, 2, 3), (ag.zeros(1, 2, 4), ag.zeros(1, 2, 3)))
-
-
-# ----- packed sequences -----
-
-
-@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
-@pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("enforce_sorted", [True, False])
-def test_packed_batches_match_torch(kind, bidirectional, enforce_sorted):
-    lengths = [5, 3, 3, 1] if enforce_sorted else [3, 5, 1, 4]
-    tmod, mod = _pair(getattr(torch.nn, kind)(3, 4, num_layers=2, bidirectional=bidirectional),
-                      getattr(nn, kind)(3, 4, num_layers=2, bidirectional=bidirectional,
-                                        dtype=np.float64))
-    k = 4 if bidirectional else 2
-    shapes = [(5, 4, 3), (k, 4, 4)] + ([(k, 4, 4)] if kind == "LSTM" else [])
-    tins, ins = _leaves(*shapes)
-    tp = torch.nn.utils.rnn.pack_padded_sequence(tins[0], lengths,
-                                                  enforce_sorted=enforce_sorted)
-    p = rnn_utils.pack_padded_sequence(ins[0], lengths, enforce_sorted=enforce_sorted)
-    np.testing.assert_array_equal(p.batch_sizes.data, tp.batch_sizes.numpy())
-    np.testing.assert_allclose(p.data.data, tp.data.detach().numpy())
-    hx_t = tuple(tins[1:]) if kind == "LSTM" else tins[1]
-    hx = tuple(ins[1:]) if kind == "LSTM" else ins[1]
-    tout, th = tmod(tp, hx_t)
-    out, h = mod(p, hx)
-    tpad, tlen = torch.nn.utils.rnn.pad_packed_sequence(tout, total_length=6)
-    pad, lens = rnn_utils.pad_packed_sequence(out, total_length=6)
-    np.testing.assert_array_equal(lens.data, tlen.numpy())
-    zero = np.arange(6)[:, None] >= np.asarray(lengths)[None, :]
-    assert np.all(pad.data[zero] == 0)  # padded positions of the output are zero
-    _backward_both((tpad, th), (pad, h))
-    _assert_grads(tmod, mod, tins, ins)
-
-
-def test_pack_pad_roundtrip_and_layout():
-    seqs = [rng.standard_normal((n, 2)) for n in (2, 4, 1)]
-    tseqs = [torch.tensor(s) for s in seqs]
-    for batch_first in (False, True):
-        for side in ("right", "left"):
-            np.testing.assert_allclose(
-                rnn_utils.pad_sequence([ag.Tensor(s) for s in seqs], batch_first, -1.0,
-                                       side).data,
-                torch.nn.utils.rnn.pad_sequence(tseqs, batch_first, -1.0, side).numpy())
-    tp = torch.nn.utils.rnn.pack_sequence(tseqs, enforce_sorted=False)
-    p = rnn_utils.pack_sequence([ag.Tensor(s) for s in seqs], enforce_sorted=False)
-    assert isinstance(p, rnn_utils.PackedSequence) and isinstance(p, tuple)
-    np.testing.assert_allclose(p.data.data, tp.data.numpy())
-    for field in ("batch_sizes", "sorted_indices", "unsorted_indices"):
-        np.testing.assert_array_equal(getattr(p, field).data, getattr(tp, field).numpy())
-    for batch_first in (False, True):
-        pad, lens = rnn_utils.pad_packed_sequence(p, batch_first, padding_value=7.0)
-        tpad, tlens = torch.nn.utils.rnn.pad_packed_sequence(tp, batch_first, padding_value=7.0)
-        np.testing.assert_allclose(pad.data, tpad.numpy())
-        np.testing.assert_array_equal(lens.data, tlens.numpy())
-    padded = ag.Tensor(rng.standard_normal((3, 4, 2)))
-    p = rnn_utils.pack_padded_sequence(padded, [2, 4, 1], batch_first=True,
-                                       enforce_sorted=False)
-    tp = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(padded.data), [2, 4, 1],
-                                                 batch_first=True, enforce_sorted=False)
-    np.testing.assert_allclose(p.data.data, tp.data.numpy())
-
-
-def test_pack_errors():
-    x = ag.randn(4, 3, 2)
-    with pytest.raises(RuntimeError, match="sorted in decreasing order"):
-        rnn_utils.pack_padded_sequence(x, [2, 4, 1])
-    with pytest.raises(RuntimeError, match="greater than 0"):
-        rnn_utils.pack_padded_sequence(x, [2, 0, 1], enforce_sorted=False)
-    with pytest.raises(ValueError, match="3 lengths"):
-        rnn_utils.pack_padded_sequence(x, [2, 1])
-    p = rnn_utils.pack_padded_sequence(x, [4, 2, 1])
-    with pytest.raises(ValueError, match="total_length=3"):
-        rnn_utils.pad_packed_sequence(p, total_length=3)
