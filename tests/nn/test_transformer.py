@@ -175,3 +175,50 @@ def test_transformer_lm_learns_tiny_text_and_generates():
     assert greedy.data[0, 5] == first
     with pytest.raises(ValueError, match="max_len"):
         model(np.zeros((1, 40), np.int64))
+
+
+def _check2(tmod, mod, shapes, **call):
+    """As _check for modules of two inputs (tgt, memory) / (src, tgt)."""
+    arrays = [rng.standard_normal(s) for s in shapes]
+    tins = [torch.tensor(a, requires_grad=True) for a in arrays]
+    ins = [ag.Tensor(a, requires_grad=True) for a in arrays]
+    tcall = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in call.items()}
+    ocall = {k: ag.Tensor(v) if isinstance(v, np.ndarray) else v for k, v in call.items()}
+    tout, out = tmod(*tins, **tcall), mod(*ins, **ocall)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-9, atol=1e-11)
+    g = rng.standard_normal(tuple(tout.shape))
+    (tout * torch.tensor(g)).sum().backward()
+    (out * ag.Tensor(g)).sum().backward()
+    for t, o in zip(tins, ins, strict=True):
+        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-7, atol=1e-10)
+    for (name, tp), (_, p) in zip(tmod.named_parameters(), mod.named_parameters(), strict=True):
+        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-7, atol=1e-10,
+                                   err_msg=name)
+
+
+@pytest.mark.torch
+@needs_torch
+@pytest.mark.parametrize("kw", [dict(), dict(norm_first=True, batch_first=True)],
+                         ids=["default", "norm_first-batch_first"])
+def test_decoder_layer_matches_torch(kw):
+    tmod = torch.nn.TransformerDecoderLayer(8, 2, 16, **kw)
+    mod = nn.TransformerDecoderLayer(8, 2, 16, dtype=np.float64, **kw)
+    _copy(tmod, mod)
+    shapes = [(2, 4, 8), (2, 5, 8)] if kw else [(4, 2, 8), (5, 2, 8)]
+    kpm = np.zeros((2, 5), bool)
+    kpm[1, -1] = True
+    causal = generate_square_subsequent_mask(4, dtype=np.float64).data
+    _check2(tmod, mod, shapes, tgt_mask=causal, tgt_is_causal=True,
+            memory_key_padding_mask=kpm)
+
+
+@pytest.mark.torch
+@needs_torch
+def test_transformer_matches_torch():
+    tmod = torch.nn.Transformer(8, 2, 2, 2, 16, batch_first=True)
+    mod = nn.Transformer(8, 2, 2, 2, 16, batch_first=True, dtype=np.float64)
+    _copy(tmod, mod)
+    causal = nn.Transformer.generate_square_subsequent_mask(4, dtype=np.float64).data
+    np.testing.assert_array_equal(
+        causal, torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
+    _check2(tmod, mod, [(2, 5, 8), (2, 4, 8)], tgt_mask=causal, tgt_is_causal=True)
