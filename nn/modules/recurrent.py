@@ -296,12 +296,12 @@ class RNN(RNNBase):
             raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r} (use 'tanh' or 'relu')")
         self.nonlinearity = nonlinearity
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
-        self._cell = cells.rnn_tanh_cell_p if nonlinearity == "tanh" else cells.rnn_relu_cell_p
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, 0, dtype)
 
     def _step(self, x: Tensor, state: State, params: tuple[Any, ...]) -> State:
-        return (self._cell(x, state[0], *params),)
+        cell = cells.rnn_tanh_cell_p if self.nonlinearity == "tanh" else cells.rnn_relu_cell_p
+        return (cell(x, state[0], *params),)
 
     def extra_repr(self) -> str:
         s = super().extra_repr()

@@ -187,10 +187,10 @@ class Transformer(Module):
                   layer_norm_eps=layer_norm_eps, batch_first=batch_first,
                   norm_first=norm_first, bias=bias, dtype=dtype)
         norm = dict(eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.encoder = custom_encoder or TransformerEncoder(
+        self.encoder = custom_encoder if custom_encoder is not None else TransformerEncoder(
             TransformerEncoderLayer(d_model, nhead, **kw), num_encoder_layers,
             nn.LayerNorm(d_model, **norm))
-        self.decoder = custom_decoder or TransformerDecoder(
+        self.decoder = custom_decoder if custom_decoder is not None else TransformerDecoder(
             TransformerDecoderLayer(d_model, nhead, **kw), num_decoder_layers,
             nn.LayerNorm(d_model, **norm))
         self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
