@@ -114,6 +114,7 @@ from autograd.ops.linalg_decomp import inv as inverse
 from autograd.ops.linalg_norm import cdist
 from autograd.ops.math_exports import *  # noqa: F403 - math, reductions, scans, sorting
 from autograd.ops.reduce import argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var
+from autograd.ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from autograd.ops.shape import (
     broadcast_to,
     concatenate,

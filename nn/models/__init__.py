@@ -5,4 +5,5 @@ from .alexnet import AlexNet
 from .lenet import LeNet5
 from .mlp import MLP
 from .resnet import BasicBlock, ResNet, ResNet18, ResNet34
+from .transformer_lm import TransformerLM
 from .vgg import VGG, VGG_CONFIGS, vgg11, vgg13, vgg16, vgg19

@@ -1,32 +1,52 @@
-"""`RNN`, `LSTM`, `GRU`: unrolled over time in Python with core ops, so backpropagation
+"""`RNN`, `LSTM`, `GRU`: stacked, optionally bidirectional recurrent layers over padded or
+packed batches, one fused primitive per time step (autograd/ops/rnn.py), so backpropagation
 through time runs through the ordinary graph and each layer's weights are shared by all steps.
 
-Parameters match PyTorch's names, shapes and gate order (`weight_ih_l0` (G*H, I),
-`weight_hh_l0` (G*H, H), `bias_ih_l0`, `bias_hh_l0`; LSTM gates i, f, g, o; GRU r, z, n),
+Parameters match PyTorch's names, shapes, order and gate order (`weight_ih_l0` (G*H, I),
+`weight_hh_l0` (G*H, H_out), `bias_ih_l0`, `bias_hh_l0`, `weight_hr_l0` (proj_size, H) for a
+projected LSTM, `_reverse` for the backward direction; LSTM gates i, f, g, o; GRU r, z, n),
 so state dicts port both ways.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-import autograd as ag
 from autograd.errors import ShapeError
-from autograd.ops.shape import getitem, split, stack
+from autograd.ops import rnn as cells
+from autograd.ops.linalg import linear
+from autograd.ops.shape import concatenate, getitem, stack
 from autograd.tensor import Tensor, get_default_dtype
 from nn import functional as F
 from nn import init
 from nn.module import Module
 from nn.parameter import Parameter
+from nn.utils.rnn import PackedSequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
+State = tuple[Tensor, ...]
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _rows(t: Tensor, start: int, stop: int) -> Tensor:
+    return getitem(t, index=slice(start, stop))
+
 
 class RNNBase(Module):
-    """Shared parameter layout, x checking and the layer/time loops."""
+    """Shared parameter layout, input and state checks, and the layer/direction/time loops.
+
+    A subclass defines `_step(x_t, state, params) -> state` (state[0] is the step's output)
+    and how its hidden state is passed in and returned.
+    """
 
     def __init__(
         self,
@@ -38,12 +58,11 @@ class RNNBase(Module):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
         dtype: Any = None,
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if bidirectional:
-            raise NotImplementedError(f"{name}: bidirectional=True is not supported")
         if hidden_size <= 0 or input_size <= 0:
             raise ValueError(
                 f"{name}: input_size and hidden_size must be positive; got {input_size}, "
@@ -53,6 +72,12 @@ class RNNBase(Module):
             raise ValueError(f"{name}: num_layers must be at least 1; got {num_layers}")
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"{name}: dropout must be in [0, 1]; got {dropout}")
+        if proj_size < 0 or proj_size and (mode != "LSTM" or proj_size >= hidden_size):
+            raise ValueError(f"{name}: proj_size must be 0, or (LSTM only) between 1 and "
+                             f"hidden_size - 1 = {hidden_size - 1}; got {proj_size}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"{name}: dropout={dropout} acts only between recurrent layers, so it "
+                          "does nothing with num_layers=1", UserWarning, stacklevel=2)
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -60,17 +85,27 @@ class RNNBase(Module):
         self.bias = bias
         self.batch_first = batch_first
         self.dropout = float(dropout)
-        self.bidirectional = False
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
         dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
         g = _GATES[mode] * hidden_size
+        out = proj_size or hidden_size
         for layer in range(num_layers):
-            in_size = input_size if layer == 0 else hidden_size
-            setattr(self, f"weight_ih_l{layer}", Parameter(np.empty((g, in_size), dtype=dt)))
-            setattr(self, f"weight_hh_l{layer}", Parameter(np.empty((g, hidden_size), dtype=dt)))
-            if bias:
-                setattr(self, f"bias_ih_l{layer}", Parameter(np.empty((g,), dtype=dt)))
-                setattr(self, f"bias_hh_l{layer}", Parameter(np.empty((g,), dtype=dt)))
+            in_size = input_size if layer == 0 else out * self.num_directions
+            for suffix in ("", "_reverse")[: self.num_directions]:
+                shapes = {"weight_ih": (g, in_size), "weight_hh": (g, out)}
+                if bias:
+                    shapes.update(bias_ih=(g,), bias_hh=(g,))
+                if proj_size:
+                    shapes["weight_hr"] = (proj_size, hidden_size)
+                for key, shape in shapes.items():
+                    setattr(self, f"{key}_l{layer}{suffix}", Parameter(np.empty(shape, dt)))
         self.reset_parameters()
+
+    @property
+    def num_directions(self) -> int:
+        """2 for a bidirectional layer, else 1."""
+        return 2 if self.bidirectional else 1
 
     def reset_parameters(self) -> None:
         """Every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) (PyTorch)."""
@@ -78,14 +113,21 @@ class RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
-    def _layer_params(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        d = self.__dict__
-        return (
-            d[f"weight_ih_l{layer}"],
-            d[f"weight_hh_l{layer}"],
-            d.get(f"bias_ih_l{layer}"),
-            d.get(f"bias_hh_l{layer}"),
-        )
+    def flatten_parameters(self) -> None:
+        """PyTorch's cuDNN weight compaction; the weights here are always used in place."""
+
+    def _layer_params(self, layer: int, direction: int) -> tuple[Any, ...]:
+        d, s = self.__dict__, "_reverse" if direction else ""
+        params = tuple(d.get(f"{k}_l{layer}{s}") for k in
+                       ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        return params + (d[f"weight_hr_l{layer}{s}"],) if self.proj_size else params
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        """Feature size of each state component (h, or h and c)."""
+        return (self.proj_size or self.hidden_size,)
+
+    def _step(self, x: Tensor, state: State, params: tuple[Any, ...]) -> State:
+        raise NotImplementedError
 
     def _check_input(self, x: Tensor) -> tuple[bool, int]:
         name = type(self).__name__
@@ -103,53 +145,119 @@ class RNNBase(Module):
         n = (x.shape[0] if self.batch_first else x.shape[1]) if batched else 1
         return batched, n
 
-    def _check_hidden(self, h: Any, n: int, batched: bool, what: str) -> Tensor:
-        h = h if isinstance(h, Tensor) else Tensor(h)
-        expected = (self.num_layers, n, self.hidden_size)
-        got = h.shape if batched else (h.shape[0], 1) + h.shape[1:]
-        if tuple(got) != expected:
-            want = expected if batched else (self.num_layers, self.hidden_size)
-            raise ShapeError(
-                f"{type(self).__name__}: expected {what} of shape {want}; got {tuple(h.shape)}"
-            )
-        return h if batched else h.reshape(expected)
+    def _initial(self, hx: Sequence[Any] | None, n: int, batched: bool, dtype: np.dtype,
+                 order: Tensor | None) -> list[State]:
+        """The initial state of every layer and direction, each (N, size) per component."""
+        k = self.num_layers * self.num_directions
+        comps = []
+        for j, size in enumerate(self._state_sizes()):
+            what = ("h_0", "c_0")[j]
+            if hx is None:
+                comps.append(Tensor(np.zeros((k, n, size), dtype=dtype)))
+                continue
+            h = _t(hx[j])
+            want = (k, n, size) if batched else (k, size)
+            if tuple(h.shape) != want:
+                raise ShapeError(f"{type(self).__name__}: expected {what} of shape {want}; got "
+                                 f"{tuple(h.shape)}")
+            h = h if batched else h.reshape((k, 1, size))
+            comps.append(h if order is None else getitem(h, index=(slice(None), order.data)))
+        return [tuple(getitem(c, index=i) for c in comps) for i in range(k)]
 
-    def _zeros(self, n: int, dtype: np.dtype) -> Tensor:
-        return Tensor(np.zeros((self.num_layers, n, self.hidden_size), dtype=dtype))
+    def forward(self, x: Any, hx: Any = None) -> tuple[Any, Any]:
+        """(output, final state): output (L, N, D*H_out) (batch_first: (N, L, ...)), or a
+        PackedSequence for packed input; the state as `_result` arranges it."""
+        packed = x if isinstance(x, PackedSequence) else None
+        if packed is not None:
+            data = _t(packed.data)
+            if data.ndim != 2 or data.shape[1] != self.input_size:
+                raise ShapeError(f"{type(self).__name__}: packed data must be (sum(lengths), "
+                                 f"{self.input_size}); got {tuple(data.shape)}")
+            sizes = [int(b) for b in np.asarray(packed.batch_sizes.data).reshape(-1)]
+            starts = np.concatenate([[0], np.cumsum(sizes)])
+            steps = [_rows(data, int(a), int(a) + b) for a, b in zip(starts, sizes, strict=False)]
+            batched, n, order, dtype = True, sizes[0], packed.sorted_indices, data.dtype
+        else:
+            x = _t(x)
+            batched, n = self._check_input(x)
+            if not batched:
+                x = x.reshape((x.shape[0], 1, x.shape[1]))
+            elif self.batch_first:
+                x = x.transpose((1, 0, 2))
+            steps = [getitem(x, index=t) for t in range(x.shape[0])]
+            sizes, order, dtype = [n] * len(steps), None, x.dtype
+        outs, finals = self._layers(steps, sizes,
+                                    self._initial(self._hx(hx), n, batched, dtype, order))
+        if packed is not None:
+            output: Any = PackedSequence(concatenate(outs, axis=0), packed.batch_sizes,
+                                         packed.sorted_indices, packed.unsorted_indices)
+        else:
+            output = stack(outs, axis=0)
+            if not batched:
+                output = output.reshape((output.shape[0], output.shape[2]))
+            elif self.batch_first:
+                output = output.transpose((1, 0, 2))
+        state = []
+        for j in range(len(finals[0])):
+            s = stack([f[j] for f in finals], axis=0)
+            if packed is not None and packed.unsorted_indices is not None:
+                s = getitem(s, index=(slice(None), packed.unsorted_indices.data))
+            state.append(s if batched else s.reshape((s.shape[0], s.shape[2])))
+        return output, self._result(state)
 
-    def _steps(self, x: Tensor, batched: bool) -> list[Tensor]:
-        """The x as a list of (N, I) step tensors."""
-        if not batched:
-            x = x.reshape((x.shape[0], 1, x.shape[1]))
-        elif self.batch_first:
-            x = x.transpose((1, 0, 2))
-        return [getitem(x, index=t) for t in range(x.shape[0])]
+    def _hx(self, hx: Any) -> Sequence[Any] | None:
+        return None if hx is None else (hx,)
 
-    def _output(self, hs: list[Tensor], batched: bool) -> Tensor:
-        out = stack(hs, axis=1 if batched and self.batch_first else 0)
-        return out if batched else out.reshape((len(hs), self.hidden_size))
+    def _result(self, state: list[Tensor]) -> Any:
+        return state[0]
 
-    def _run(
-        self, x: Tensor, states: list[list[Tensor]], cell: Any, batched: bool
-    ) -> tuple[Tensor, list[list[Tensor]]]:
-        """Run `cell(x_t, state, params) -> state` (state[0] is h) over layers and steps."""
-        inputs = self._steps(x, batched)
-        finals = []
+    def _layers(self, steps: list[Tensor], sizes: list[int],
+                states: list[State]) -> tuple[list[Tensor], list[State]]:
+        """Run every layer and direction; the next layer reads both directions' outputs."""
+        finals: list[State] = []
         for layer in range(self.num_layers):
-            params = self._layer_params(layer)
-            state = states[layer]
             outs = []
-            for x_t in inputs:
-                state = cell(x_t, state, params)
-                outs.append(state[0])
-            finals.append(state)
-            inputs = outs
+            for d in range(self.num_directions):
+                o, final = self._direction(steps, sizes, states[len(finals)],
+                                           self._layer_params(layer, d), reverse=d == 1)
+                outs.append(o)
+                finals.append(final)
+            steps = outs[0] if len(outs) == 1 else [
+                concatenate([a, b], axis=1) for a, b in zip(*outs, strict=True)
+            ]
             if self.dropout and self.training and layer < self.num_layers - 1:
-                inputs = [F.dropout(h, self.dropout, True) for h in inputs]
-        return self._output(inputs, batched), finals
+                steps = [F.dropout(s, self.dropout, True) for s in steps]
+        return steps, finals
+
+    def _direction(self, steps: list[Tensor], sizes: list[int], init_state: State,
+                   params: tuple[Any, ...], reverse: bool) -> tuple[list[Tensor], State]:
+        """One direction over the steps. Packed batches shrink (forward) or grow (reverse)
+        with `sizes`: rows leave with their last state, or join with their initial one."""
+        order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
+        cur = sizes[order[0]]
+        state = init_state if cur == sizes[0] else tuple(_rows(s, 0, cur) for s in init_state)
+        done: list[State] = []
+        outs: list[Tensor] = [None] * len(steps)  # type: ignore[list-item]
+        for t in order:
+            b = sizes[t]
+            if b < cur:
+                done.append(tuple(_rows(s, b, cur) for s in state))
+                state = tuple(_rows(s, 0, b) for s in state)
+            elif b > cur:
+                state = tuple(concatenate([s, _rows(s0, cur, b)], axis=0)
+                              for s, s0 in zip(state, init_state, strict=True))
+            cur = b
+            state = self._step(steps[t], state, params)
+            outs[t] = state[0]
+        if done:
+            state = tuple(concatenate(list(parts), axis=0)
+                          for parts in zip(state, *reversed(done), strict=True))
+        return outs, state
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -158,20 +266,18 @@ class RNNBase(Module):
             s += ", batch_first=True"
         if self.dropout:
             s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
         return s
-
-
-def _gates(x: Tensor, h: Tensor, params: tuple[Any, ...]) -> Tensor:
-    w_ih, w_hh, b_ih, b_hh = params
-    return ag.linear(x, w_ih, b_ih) + ag.linear(h, w_hh, b_hh)
 
 
 class RNN(RNNBase):
     """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh or relu.
 
     `forward(x, h_0=None) -> (output, h_n)`: output holds the top layer's h_t for every
-    step ((L, N, H), or (N, L, H) with batch_first), h_n the last step of every layer
-    (num_layers, N, H); `output[:, -1]` gives many-to-one, `output` many-to-many.
+    step ((L, N, D*H), or (N, L, D*H) with batch_first), h_n the last step of every layer
+    and direction (num_layers*D, N, H); `output[:, -1]` gives many-to-one, `output`
+    many-to-many.
     """
 
     def __init__(
@@ -191,21 +297,11 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype)
+                         dropout, bidirectional, 0, dtype)
 
-    def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        batched, n = self._check_input(x)
-        h0 = self._zeros(n, x.dtype) if hx is None else self._check_hidden(hx, n, batched, "h_0")
-        act = ag.tanh if self.nonlinearity == "tanh" else ag.relu
-
-        def cell(x_t: Tensor, state: list[Tensor], params: tuple[Any, ...]) -> list[Tensor]:
-            return [act(_gates(x_t, state[0], params))]
-
-        out, finals = self._run(x, [[getitem(h0, index=k)] for k in range(self.num_layers)],
-                                cell, batched)
-        h_n = stack([s[0] for s in finals], axis=0)
-        return out, h_n if batched else h_n.reshape((self.num_layers, self.hidden_size))
+    def _step(self, x: Tensor, state: State, params: tuple[Any, ...]) -> State:
+        cell = cells.rnn_tanh_cell_p if self.nonlinearity == "tanh" else cells.rnn_relu_cell_p
+        return (cell(x, state[0], *params),)
 
     def extra_repr(self) -> str:
         s = super().extra_repr()
@@ -213,7 +309,8 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory, PyTorch's gate order i, f, g, o.
+    """Long short-term memory, PyTorch's gate order i, f, g, o; with `proj_size > 0` each
+    h_t is projected to proj_size by `weight_hr_l{k}`.
 
     `forward(x, (h_0, c_0)=None) -> (output, (h_n, c_n))`.
     """
@@ -227,38 +324,29 @@ class LSTM(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
         dtype: Any = None,
     ) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype)
+                         dropout, bidirectional, proj_size, dtype)
 
-    def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        batched, n = self._check_input(x)
-        if hx is None:
-            h0 = c0 = self._zeros(n, x.dtype)
-        else:
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise TypeError("LSTM: hx must be a tuple (h_0, c_0)")
-            h0 = self._check_hidden(hx[0], n, batched, "h_0")
-            c0 = self._check_hidden(hx[1], n, batched, "c_0")
+    def _state_sizes(self) -> tuple[int, ...]:
+        return (self.proj_size or self.hidden_size, self.hidden_size)
 
-        def cell(x_t: Tensor, state: list[Tensor], params: tuple[Any, ...]) -> list[Tensor]:
-            h, c = state
-            i, f, g, o = split(_gates(x_t, h, params), 4, axis=1)
-            c = ag.sigmoid(f) * c + ag.sigmoid(i) * ag.tanh(g)
-            return [ag.sigmoid(o) * ag.tanh(c), c]
+    def _hx(self, hx: Any) -> Sequence[Any] | None:
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise TypeError("LSTM: hx must be a tuple (h_0, c_0)")
+        return hx
 
-        init_states = [
-            [getitem(h0, index=k), getitem(c0, index=k)] for k in range(self.num_layers)
-        ]
-        out, finals = self._run(x, init_states, cell, batched)
-        h_n = stack([s[0] for s in finals], axis=0)
-        c_n = stack([s[1] for s in finals], axis=0)
-        if not batched:
-            shape = (self.num_layers, self.hidden_size)
-            h_n, c_n = h_n.reshape(shape), c_n.reshape(shape)
-        return out, (h_n, c_n)
+    def _result(self, state: list[Tensor]) -> Any:
+        return state[0], state[1]
+
+    def _step(self, x: Tensor, state: State, params: tuple[Any, ...]) -> State:
+        hc = cells.lstm_cell_p(x, state[0], state[1], *params[:4])
+        h = getitem(hc, index=0)
+        if self.proj_size:
+            h = linear(h, params[4], None)
+        return h, getitem(hc, index=1)
 
 
 class GRU(RNNBase):
@@ -280,25 +368,7 @@ class GRU(RNNBase):
         dtype: Any = None,
     ) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype)
+                         dropout, bidirectional, 0, dtype)
 
-    def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        batched, n = self._check_input(x)
-        h0 = self._zeros(n, x.dtype) if hx is None else self._check_hidden(hx, n, batched, "h_0")
-        one = np.asarray(1.0, dtype=x.dtype)
-
-        def cell(x_t: Tensor, state: list[Tensor], params: tuple[Any, ...]) -> list[Tensor]:
-            h = state[0]
-            w_ih, w_hh, b_ih, b_hh = params
-            xr, xz, xn = split(ag.linear(x_t, w_ih, b_ih), 3, axis=1)
-            hr, hz, hn = split(ag.linear(h, w_hh, b_hh), 3, axis=1)
-            r = ag.sigmoid(xr + hr)
-            z = ag.sigmoid(xz + hz)
-            cand = ag.tanh(xn + r * hn)
-            return [(one - z) * cand + z * h]
-
-        out, finals = self._run(x, [[getitem(h0, index=k)] for k in range(self.num_layers)],
-                                cell, batched)
-        h_n = stack([s[0] for s in finals], axis=0)
-        return out, h_n if batched else h_n.reshape((self.num_layers, self.hidden_size))
+    def _step(self, x: Tensor, state: State, params: tuple[Any, ...]) -> State:
+        return (cells.gru_cell_p(x, state[0], *params),)

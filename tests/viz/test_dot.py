@@ -186,7 +186,8 @@ def test_rnn_repeated_steps_collapse():
     folded = viz.draw(g, mode="both", collapse_repeats=True)
     svg = _svg(folded)
     nodes = svg_groups(svg)["node"]
-    assert len(nodes) < len(svg_groups(_svg(full))["node"]) / 2
+    # a step is one fused rnn_tanh_cell (+ the reshape that stacks it): 8 of 10 steps fold
+    assert len(nodes) < len(svg_groups(_svg(full))["node"]) * 0.6
     repeat = [n for n in nodes if "more repeats" in svg_text(n)]
     assert len(repeat) == 2  # forward and backward
     assert "× 8 more repeats" in svg_text(repeat[0])
