@@ -491,3 +491,6 @@ def _nll(
     # every target ignored that is 0/0 = nan, as in PyTorch.
     with np.errstate(invalid="ignore", divide="ignore"):
         return loss.sum() / np.asarray(wt.sum(), dtype=dt)
+
+from autograd.ops.index import one_hot  # noqa: E402, F401 - torch.nn.functional.one_hot
+from autograd.ops.pad import functional_pad as pad  # noqa: E402, F401, F811 - torch F.pad (pad_width= keeps NumPy)
