@@ -12,12 +12,27 @@ from autograd.accelerator import backends
 from autograd.checkpoint import load, save
 from autograd.creation import (
     arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
     eye,
+    from_numpy,
     full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -71,6 +86,31 @@ from autograd.ops.activation import (
     selu,
     threshold,
 )
+from autograd.ops.dims import (  # PyTorch's shape functions (rebinds split/squeeze/transpose/...)
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_tensors,
+    cat,
+    chunk,
+    dstack,
+    flatten,
+    hstack,
+    movedim,
+    narrow,
+    permute,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    t,
+    tile,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+    vstack,
+)
 from autograd.ops.einsum import einsum
 from autograd.ops.elementwise import (
     absolute,
@@ -93,6 +133,23 @@ from autograd.ops.elementwise import (
     softplus,
     sqrt,
     tanh,
+)
+from autograd.ops.index import (
+    argwhere,
+    gather,
+    index_add,
+    index_fill,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    one_hot,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take_along_dim,
+    tril,
+    triu,
     where,
 )
 from autograd.ops.linalg import (
@@ -113,28 +170,37 @@ from autograd.ops.linalg_decomp import det, logdet, slogdet
 from autograd.ops.linalg_decomp import inv as inverse
 from autograd.ops.linalg_norm import cdist
 from autograd.ops.math_exports import *  # noqa: F403 - math, reductions, scans, sorting
+from autograd.ops.movement import (
+    diag,
+    diag_embed,
+    diagonal,
+    flip,
+    fliplr,
+    flipud,
+    meshgrid,
+    repeat_interleave,
+    roll,
+)
 from autograd.ops.reduce import argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var
 from autograd.ops.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
 from autograd.ops.shape import (
     broadcast_to,
     concatenate,
     expand_dims,
-    flatten,
     pad,
     reshape,
-    split,
-    squeeze,
-    stack,
-    transpose,
 )
 from autograd.ops.softmax import log_softmax, softmax
-from autograd.random import get_generator, manual_seed
+from autograd.random import Generator, get_generator, manual_seed
 from autograd.registry import REGISTRY, Primitive, primitive
 from autograd.scope import module_scope
 from autograd.tensor import Tensor, get_default_dtype, set_default_dtype
 
 abs = absolute  # noqa: A001 - NumPy's name
 bool = bool_  # noqa: A001 - torch's name
+concat = cat
+moveaxis = movedim
+swapdims = swapaxes
 
 __all__ = [name for name in dir() if not name.startswith("_")]
 

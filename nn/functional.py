@@ -338,7 +338,9 @@ def local_response_norm(
 # attention and the newer layers (nn/_functional/) live in their own modules; they use the
 # helpers above, hence the imports at the end.
 from autograd.ops.attention import scaled_dot_product_attention  # noqa: E402, F401
+from autograd.ops.index import one_hot  # noqa: E402, F401 - torch.nn.functional.one_hot
 from autograd.ops.linalg_norm import normalize  # noqa: E402, F401
+from autograd.ops.pad import functional_pad as pad  # noqa: E402, F401, F811 - torch's F.pad
 from nn._functional.common import ntuple as _ntuple  # noqa: E402, F401
 from nn._functional.conv import conv1d, conv_transpose1d, conv_transpose2d  # noqa: E402, F401
 from nn._functional.dropout import alpha_dropout, dropout1d, dropout2d  # noqa: E402, F401

@@ -167,3 +167,5 @@ def _as_method(fn: Any) -> Any:
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _as_method(_fn))
+
+from autograd.ops import torch_methods  # noqa: E402, F401 - torch-signature methods override

@@ -29,7 +29,7 @@ def test_reshape_transpose_axis_errors():
     with pytest.raises(ag.ShapeError, match=r"cannot reshape tensor of shape \(2, 3\)"):
         x.reshape(4, 2)
     with pytest.raises(ag.ShapeError, match="not a permutation"):
-        x.transpose(0, 0)
+        x.transpose((0, 0))  # a tuple is NumPy axes; two ints swap (torch)
     with pytest.raises(ag.ShapeError, match="axis 2 is out of bounds"):
         x.sum(axis=2)
     with pytest.raises(ag.ShapeError, match="concatenate"):
