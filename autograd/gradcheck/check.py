@@ -170,9 +170,10 @@ class GradcheckReport:
 
     __str__ = table
 
-    def eps_sweep(self, eps: tuple[float, ...] = EPS_GRID) -> EpsSweep:
+    def eps_sweep(self, eps: tuple[float, ...] = EPS_GRID,
+                  projection: bool | None = None) -> EpsSweep:
         """Rerun the check at eps = 1e-2 ... 1e-10: bug, precision problem or kink?"""
-        return eps_sweep(self, eps)
+        return eps_sweep(self, eps, projection)
 
     def mismatch_map(self, input: int | str | None = None) -> MismatchMap:  # noqa: A002
         """|analytic - numerical| in the input's own shape (default: first failing input)."""

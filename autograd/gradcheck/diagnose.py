@@ -124,11 +124,12 @@ class EpsSweep:
 class _Sweeper:
     """Analytic Jacobians once, then numerical ones (or projections) at any eps."""
 
-    def __init__(self, problem: Problem, atol: float, rtol: float, seed: int) -> None:
+    def __init__(self, problem: Problem, atol: float, rtol: float, seed: int,
+                 projection: bool) -> None:
         self.p, self.atol, self.rtol = problem, atol, rtol
         self.base = problem.evaluate()
+        self.full = not projection
         m = self.base.size
-        self.full = all(x.size * m <= FULL_FALLBACK for x in problem.arrays)
         rng = np.random.default_rng(seed)
         if self.full:
             rows = [problem.pullback(np.eye(1, m, r)[0]) for r in range(m)]
@@ -250,13 +251,22 @@ def _verdict(sweep: EpsSweep, report: GradcheckReport, kink: Kink | None) -> Ver
         f"(passing eps: {span})"), eps=sweep.eps[pick])
 
 
-def eps_sweep(report: GradcheckReport, eps: tuple[float, ...] = EPS_GRID) -> EpsSweep:
-    """Rerun `report`'s check at each eps (plus its own) and explain the failure."""
+def eps_sweep(report: GradcheckReport, eps: tuple[float, ...] = EPS_GRID,
+              projection: bool | None = None) -> EpsSweep:
+    """Rerun `report`'s check at each eps (plus its own) and explain the failure.
+
+    `projection` compares one `v^T J u` per input instead of every Jacobian entry (cheap, but
+    no kink search); by default it is used for fast-mode reports and Jacobians over 200,000
+    entries.
+    """
     problem = report.problem
     if problem is None:
         raise ValueError("eps_sweep needs a report from gradcheck_report (it reruns f)")
     grid = sorted({*eps, report.eps}, reverse=True)
-    sw = _Sweeper(problem, report.atol, report.rtol, report.seed)
+    if projection is None:
+        m = problem.evaluate().size
+        projection = report.fast_mode or any(x.size * m > FULL_FALLBACK for x in problem.arrays)
+    sw = _Sweeper(problem, report.atol, report.rtol, report.seed, projection)
     n = len(problem.arrays)
     abs_err, rel_err, ratio = (np.zeros((len(grid), n)) for _ in range(3))
     splits: list[list[np.ndarray]] = []
