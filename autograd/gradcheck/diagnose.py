@@ -228,8 +228,9 @@ def _verdict(sweep: EpsSweep, report: GradcheckReport, kink: Kink | None) -> Ver
         lo, hi = float(np.min(ratio)), float(np.max(ratio))
         worst = int(np.argmax(np.max(sweep.ratio, axis=0)))
         flat = "a flat plateau" if hi <= 10 * lo else "no eps within tolerance"
+        span = f"~{lo:.3g}x" if hi <= 1.1 * lo else f"{lo:.3g}x-{hi:.3g}x"
         return Verdict("bug", (
-            f"a real VJP bug: {flat}, the error stays {lo:.3g}x-{hi:.3g}x the tolerance at "
+            f"a real VJP bug: {flat}, the error stays {span} the tolerance at "
             f"every eps from {sweep.eps[0]:g} to {sweep.eps[-1]:g} (worst: "
             f"{sweep.labels[worst]}, rel error ~{float(np.median(sweep.rel_err[:, worst])):.3g})"
             + note), kink=kink)

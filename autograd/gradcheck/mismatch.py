@@ -147,7 +147,12 @@ def find_pattern(a: np.ndarray, n: np.ndarray, atol: float, rtol: float
                 lines = [(*np.unravel_index(b, lead), r) if lead else (r,) for b, r in hits]
                 lines = [tuple(int(v) for v in t) for t in lines]
                 what = "rows" if axis == 2 else "columns"
-                return name, f"analytic is 0 on {what} {lines} (a missing term)", None, lines
+                last = sorted({t[-1] for t in lines})
+                every = len(lines) == len(last) * int(np.prod(lead, dtype=int))
+                where = (f"{what} {lines}" if not every
+                         else f"{what} {last} of every {a.shape[-2]}x{a.shape[-1]} slice"
+                         if lead else f"{what} {last}")
+                return name, f"analytic is 0 on {where} (a missing term)", None, lines
     nn = float(np.sum(n * n))
     if nn > 0:
         c = float(np.sum(a * n) / nn)

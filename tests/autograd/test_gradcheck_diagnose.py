@@ -51,6 +51,7 @@ def test_a_dropped_row_or_column_is_named(prim, pattern, lines):
     assert not rep.passed
     mm = rep.mismatch_map()
     assert mm.pattern == pattern and mm.lines == lines
+    assert f"{pattern.split()[1]}s [{lines[0][0]}] (a missing term)" in mm.detail
     assert mm.array.shape == (3, 5)
     idx, a, n = mm.worst(1)[0]
     assert a == 0.0 and n != 0.0
@@ -100,6 +101,7 @@ def test_conv_weight_maps_as_tiles_and_rows_use_the_last_two_dims():
     assert mm.array.shape == (2, 2, 3, 3)
     assert mm.pattern == "zero row"
     assert mm.lines == [(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 0)]
+    assert "rows [0] of every 3x3 slice" in mm.detail
     fig = mm.plot()
     img = fig.axes[0].images[0].get_array()
     assert img.shape == (2 * 4 - 1, 2 * 4 - 1)  # oc x ic tiles of kh x kw, 1-pixel gaps
