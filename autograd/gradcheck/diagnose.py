@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from autograd.gradcheck.check import GradcheckReport
 
 EPS_GRID = tuple(10.0**-k for k in range(2, 11))
-SPLIT = 0.1  # a kink's one-sided slopes differ by a sizeable fraction of the slope itself
+SPLIT = 0.02  # a kink's one-sided slopes differ by a sizeable fraction of the slope itself
+FASTER = 100.0  # ... and that split vanishes this much faster than eps when eps drops below it
+ROUNDING = 4 * float(np.finfo(np.float64).eps)  # relative rounding of one evaluation of f
 
 
 @dataclass
@@ -121,6 +123,16 @@ class EpsSweep:
         return fig
 
 
+@dataclass
+class _Slopes:
+    """One input at one eps: one-sided gap, gap beyond tolerance, slope scale, check passed."""
+
+    gap: np.ndarray
+    split: np.ndarray
+    scale: np.ndarray
+    ok: np.ndarray
+
+
 class _Sweeper:
     """Analytic Jacobians once, then numerical ones (or projections) at any eps."""
 
@@ -190,23 +202,30 @@ class _Sweeper:
         return float(np.sqrt(lo * hi))
 
 
-def _find_kink(sw: _Sweeper, eps: list[float], splits: list[list[np.ndarray]],
-               seen: list[list[np.ndarray]], fine: list[list[np.ndarray]]) -> Kink | None:
+def _find_kink(sw: _Sweeper, eps: list[float], curves: list[list[_Slopes]]) -> Kink | None:
     """The nearest kink: an entry whose one-sided slopes split by a sizeable fraction at one
-    eps while a decade down they agree and the check passes there (a smooth curve's split
-    shrinks gradually, rounding noise fails the check)."""
+    eps while one or two decades down the check passes and the split has shrunk 100x faster
+    than a smooth curve's (which shrinks in proportion to eps). Looking no further down keeps
+    a gap that rounding happens to cancel at a tiny eps from reading as a kink, and so does
+    asking that the faster shrink be visible above f's rounding noise at the smaller eps."""
     best: Kink | None = None
     for i, x in enumerate(sw.p.arrays):
+        done = np.zeros(curves[0][i].gap.shape, bool)
         for k in range(len(eps) - 1):
-            hit = (splits[k][i] > SPLIT * seen[k][i]) & fine[k + 1][i]
-            if not hit.any():
-                continue
-            for row, col in zip(*np.nonzero(hit), strict=True):
-                d = sw.distance(i, int(col), int(row), eps[k + 1], eps[k])
-                if best is None or d < best.distance:
-                    idx = tuple(int(v) for v in np.unravel_index(int(col), x.shape))
-                    best = Kink(sw.p.labels[i], idx, d)
-            break  # larger eps only find the same kinks or farther ones
+            hi = curves[k][i]
+            big = (hi.split > SPLIT * hi.scale) & ~done
+            for j in range(k + 1, min(k + 3, len(eps))):
+                lo = curves[j][i]
+                shrink = eps[j] / eps[k] / FASTER
+                noise = ROUNDING * np.abs(sw.base)[:, None] / eps[j]  # f's rounding, per row
+                hit = big & lo.ok & (lo.gap < hi.gap * shrink) & (hi.gap * shrink > noise)
+                for row, col in zip(*np.nonzero(hit), strict=True):
+                    d = sw.distance(i, int(col), int(row), eps[j], eps[k])
+                    if best is None or d < best.distance:
+                        idx = tuple(int(v) for v in np.unravel_index(int(col), x.shape))
+                        best = Kink(sw.p.labels[i], idx, d)
+                done |= hit
+                big &= ~hit
     return best
 
 
@@ -270,13 +289,9 @@ def eps_sweep(report: GradcheckReport, eps: tuple[float, ...] = EPS_GRID,
     sw = _Sweeper(problem, report.atol, report.rtol, report.seed, projection)
     n = len(problem.arrays)
     abs_err, rel_err, ratio = (np.zeros((len(grid), n)) for _ in range(3))
-    splits: list[list[np.ndarray]] = []
-    seen: list[list[np.ndarray]] = []
-    fine: list[list[np.ndarray]] = []
+    curves: list[list[_Slopes]] = []
     for k, e in enumerate(grid):
-        splits.append([])
-        seen.append([])
-        fine.append([])
+        curves.append([])
         for i in range(n):
             a = sw.jac[i]
             num, left, right = sw.slopes(i, e)
@@ -289,13 +304,12 @@ def eps_sweep(report: GradcheckReport, eps: tuple[float, ...] = EPS_GRID,
                 rel_err[k, i] = float(np.max(err / np.maximum(np.abs(num), max(report.atol,
                                                                                   1e-300))))
                 ratio[k, i] = float(np.max(r))
-            splits[k].append(sw.split(left, right))
-            fine[k].append((r <= 1.0) & (splits[k][i] == 0))
-            seen[k].append(np.maximum(np.abs(left), np.abs(right)))
+            curves[k].append(_Slopes(np.abs(right - left), sw.split(left, right),
+                                     np.maximum(np.abs(left), np.abs(right)), r <= 1.0))
     labels = list(problem.labels)
     sweep = EpsSweep(grid, labels, abs_err, rel_err, ratio, report.atol, report.rtol,
                      report.eps, "full" if sw.full else "projection")
-    kink = _find_kink(sw, grid, splits, seen, fine) if sw.full else None
+    kink = _find_kink(sw, grid, curves) if sw.full else None
     sweep.verdict = _verdict(sweep, report, kink)
     return sweep
 

@@ -200,3 +200,22 @@ def test_large_inputs_sweep_by_projection():
     sweep = rep.eps_sweep()
     assert sweep.mode == "projection"
     assert sweep.verdict.kind == "bug"
+
+
+@pytest.mark.parametrize("d", [0.99e-3, 3e-4, 2e-7])
+def test_kink_distances_between_grid_steps_are_bisected(d):
+    rep = ag.gradcheck_report(lambda a: ag.relu(a).sum(), np.array([0.7, d]), eps=1e-2)
+    v = rep.eps_sweep().verdict
+    assert v.kind == "kink" and v.kink.index == (1,)
+    assert v.distance == pytest.approx(d, rel=0.05)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_smooth_functions_are_never_called_kinks(seed):
+    x = np.random.default_rng(seed).standard_normal(8)
+    # rounding noise that happens to cancel the one-sided gap exactly at some eps
+    noisy = ag.gradcheck_report(lambda a: (ag.sin(a) + 1e8).sum(), x).eps_sweep()
+    assert noisy.verdict.kind == "precision" and noisy.verdict.kink is None
+    # strong curvature under a loose rtol: the split shrinks with eps, gradually
+    curved = ag.gradcheck_report(lambda a: ag.exp(4.0 * a).sum(), x, eps=1e-1, rtol=0.05)
+    assert curved.eps_sweep().verdict.kink is None
