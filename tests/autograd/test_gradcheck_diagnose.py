@@ -219,3 +219,16 @@ def test_smooth_functions_are_never_called_kinks(seed):
     # strong curvature under a loose rtol: the split shrinks with eps, gradually
     curved = ag.gradcheck_report(lambda a: ag.exp(4.0 * a).sum(), x, eps=1e-1, rtol=0.05)
     assert curved.eps_sweep().verdict.kink is None
+
+
+_cos_off = Primitive("_test_diag_cos_off", np.cos).defvjp(lambda g, ans, x: -1.5 * g * ag.sin(x))
+_sin_2nd = Primitive("_test_diag_sin_2nd", np.sin).defvjp(lambda g, ans, x: g * _cos_off(x))
+
+
+def test_second_order_reports_explain_themselves_too():
+    rep = ag.gradcheck_report(lambda a: _sin_2nd(a).sum(), RNG.standard_normal(3), order=2)
+    assert ag.gradcheck_report(lambda a: _sin_2nd(a).sum(), RNG.standard_normal(3)).passed
+    assert not rep.passed
+    assert rep.eps_sweep().verdict.kind == "bug"
+    mm = rep.mismatch_map()
+    assert mm.pattern == "constant factor" and mm.factor == pytest.approx(1.5, rel=1e-5)

@@ -251,3 +251,24 @@ def test_plot_writes_the_sweep_even_on_a_pass(explain_file, tmp_path, capsys):
 def test_a_passing_check_without_plot_prints_no_sweep(explain_file, capsys):
     code, out, _ = _run(capsys, f"{explain_file}:fine", "--shape", "3")
     assert code == 0 and "verdict" not in out
+
+
+def test_a_second_order_failure_is_explained(tmp_path, capsys):
+    src = tmp_path / "second.py"
+    src.write_text(textwrap.dedent("""
+        import numpy as np
+        import autograd as ag
+        from autograd.registry import Primitive
+
+        _cos = Primitive("_test_cli_cos_off", np.cos)
+        _cos.defvjp(lambda g, ans, x: -1.5 * g * ag.sin(x))
+        _sin = Primitive("_test_cli_sin_2nd", np.sin).defvjp(lambda g, ans, x: g * _cos(x))
+
+        def f(x):
+            return _sin(x).sum()
+    """))
+    code, out, _ = _run(capsys, f"{src}:f", "--shape", "3", "--gradgrad")
+    assert code == 1
+    first, second = out.split("second derivatives")
+    assert "PASS" in first and "verdict" not in first
+    assert "verdict: bug" in second and "constant factor (analytic = 1.5 x numerical)" in second

@@ -155,12 +155,12 @@ def _print_failing_ops(fn: Callable[..., Any], inputs: tuple[Any, ...], args: An
         print(f"  {oid} {node.op}{where}{loc}")
 
 
-def _explain(report: Any, total: int, args: argparse.Namespace) -> None:
+def _explain(report: Any, total: int, args: argparse.Namespace, plot: bool) -> None:
     """The eps-sweep verdict and, per failing input, its worst entries and their pattern."""
     try:
         sweep = report.eps_sweep(projection=args.fast or total > SWEEP_FULL_LIMIT)
         print(sweep.verdict)
-        if args.plot:
+        if args.plot and plot:
             sweep.plot(args.plot)
             print(f"eps-sweep plot written to {args.plot}")
         if not report.passed and total <= FULL_CHECK_LIMIT:
@@ -204,8 +204,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.target}: {title}{' (fast mode)' if args.fast else ''}")
         print(report.table())
         print("PASS" if report.passed else "FAIL")
-        if order == 1 and (args.plot or not report.passed):
-            _explain(report, sum(math.prod(s) for s in shapes), args)
+        if (order == 1 and args.plot) or not report.passed:
+            _explain(report, sum(math.prod(s) for s in shapes), args, plot=order == 1)
         if not report.passed and order == 1:
             _print_failing_ops(fn, inputs, args)
         ok = ok and report.passed
