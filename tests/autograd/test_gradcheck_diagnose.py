@@ -33,6 +33,9 @@ _off = _sin_with("_test_diag_off", lambda g, x: 1.01 * g * ag.cos(x))
 _zero_row4 = _sin_with("_test_diag_zero_row4",
                        lambda g, x: g * ag.cos(x) * np.where(np.arange(3)[:, None] == 0, 0.0,
                                                              1.0))
+# sin whose VJP swaps the top and bottom halves of the gradient (blocks in the wrong place).
+_swapped = Primitive("_test_diag_swapped", np.sin).defvjp(
+    lambda g, ans, x: ag.concatenate([(g * ag.cos(x))[2:], (g * ag.cos(x))[:2]]))
 # x @ w whose VJP for w returns the transpose of the right gradient (x.T @ g).
 _matmul_t = Primitive("_test_diag_matmul_t", lambda w: X @ w).defvjp(
     lambda g, ans, w: ag.matmul(ag.Tensor(X.T), g).T)
@@ -72,6 +75,13 @@ def test_a_transposed_gradient_is_named():
     assert mm.pattern == "transposed"
     assert "transposed" in mm.detail
     np.testing.assert_allclose(mm.analytic, mm.numerical.T, atol=1e-6)
+
+
+def test_swapped_blocks_read_as_transposed():
+    mm = ag.gradcheck_report(lambda a: (_swapped(a) * C[:, :4].T).sum(),
+                             RNG.standard_normal((4, 3))).mismatch_map()
+    assert mm.pattern == "transposed"
+    assert mm.detail == "the two halves along axis 0 are swapped"
 
 
 @pytest.mark.parametrize(("prim", "factor"), [(_double, 2.0), (_half, 0.5)])
