@@ -17,6 +17,7 @@ import numpy as np
 from autograd import engine, mode, tree
 from autograd.errors import DTypeError, ShapeError
 from autograd.gradcheck.compare import InputReport, check_problem
+from autograd.gradcheck.diagnose import EPS_GRID, EpsSweep, eps_sweep
 from autograd.gradcheck.inputs import (
     GradcheckError,
     GradcheckWarning,
@@ -27,6 +28,7 @@ from autograd.gradcheck.inputs import (
     precision_note,
     prepare,
 )
+from autograd.gradcheck.mismatch import MismatchMap, mismatch_map
 from autograd.ops.shape import concatenate
 from autograd.tensor import Tensor
 
@@ -123,6 +125,8 @@ class GradcheckReport:
     rtol: float = 1e-3
     fast_mode: bool = False
     order: int = 1
+    seed: int = 0
+    problem: Any = field(default=None, repr=False, compare=False)  # reruns f for diagnoses
 
     @property
     def passed(self) -> bool:
@@ -165,6 +169,15 @@ class GradcheckReport:
         return "\n".join(lines + list(dict.fromkeys(notes)))
 
     __str__ = table
+
+    def eps_sweep(self, eps: tuple[float, ...] = EPS_GRID,
+                  projection: bool | None = None) -> EpsSweep:
+        """Rerun the check at eps = 1e-2 ... 1e-10: bug, precision problem or kink?"""
+        return eps_sweep(self, eps, projection)
+
+    def mismatch_map(self, input: int | str | None = None) -> MismatchMap:  # noqa: A002
+        """|analytic - numerical| in the input's own shape (default: first failing input)."""
+        return mismatch_map(self, input)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form for tools (the CLI, viz)."""
@@ -248,7 +261,7 @@ def gradcheck_report(
         problem, eps=eps, atol=atol, rtol=rtol, fast_mode=fast_mode, nondet_tol=nondet_tol,
         seed=seed, reference=problem.reference,
     )
-    return GradcheckReport(reports, problems, eps, atol, rtol, fast_mode, order)
+    return GradcheckReport(reports, problems, eps, atol, rtol, fast_mode, order, seed, problem)
 
 
 def _conclude(report: GradcheckReport, raise_exception: bool) -> bool:

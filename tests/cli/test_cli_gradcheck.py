@@ -180,3 +180,95 @@ def test_parse_shape_keeps_one_tuples():
     assert cli_gradcheck.parse_shape("3,") == (3,)
     with pytest.raises(cli_gradcheck.UsageError, match="empty size"):
         cli_gradcheck.parse_shape(",3")
+
+
+# ----- issue 16 section 2: failures explain themselves -----
+
+# Imported in-process once (a primitive name registers once per interpreter).
+DOUBLED_FILE = textwrap.dedent(
+    """
+    import numpy as np
+    import autograd as ag
+    from autograd.registry import Primitive
+
+    _twice = Primitive("_test_cli_twice_sin", np.sin)
+    _twice.defvjp(lambda g, ans, x: 2.0 * g * ag.cos(x))
+
+    def doubled(w):
+        return (_twice(w) * np.arange(1.0, 7.0).reshape(2, 3)).sum()
+    """
+)
+
+EXPLAIN_FILE = textwrap.dedent(
+    """
+    import autograd as ag
+
+    def offset(x):
+        return (ag.sin(x) + 1e8).sum()
+
+    def fine(x):
+        return ag.tanh(x).sum()
+    """
+)
+
+
+@pytest.fixture
+def explain_file(tmp_path: Path) -> Path:
+    path = tmp_path / "explain_model.py"
+    path.write_text(EXPLAIN_FILE)
+    return path
+
+
+def test_a_failure_prints_the_verdict_and_worst_entries(tmp_path, capsys):
+    src = tmp_path / "doubled.py"
+    src.write_text(DOUBLED_FILE)
+    code, out, err = _run(capsys, f"{src}:doubled", "--shape", "2,3")
+    assert code == 1, err
+    assert "verdict: bug: a real VJP bug" in out
+    assert "input 0: pattern: constant factor (analytic = 2 x numerical)" in out
+    worst = [line for line in out.splitlines() if line.startswith("  (")]
+    assert len(worst) == 5
+    assert worst[0].startswith("  (1, 2): analytic") and "numerical" in worst[0]
+    assert "_test_cli_twice_sin" in out  # the per-op pass still runs
+
+
+def test_rounding_trouble_is_called_a_precision_problem(explain_file, capsys):
+    code, out, _ = _run(capsys, f"{explain_file}:offset", "--shape", "6")
+    assert code == 1
+    verdict = next(line for line in out.splitlines() if line.startswith("verdict:"))
+    assert verdict.startswith("verdict: precision: eps/precision problem, not a VJP bug")
+    assert "passes" in verdict
+
+
+def test_plot_writes_the_sweep_even_on_a_pass(explain_file, tmp_path, capsys):
+    path = tmp_path / "sweep.png"
+    code, out, _ = _run(capsys, f"{explain_file}:fine", "--shape", "3", "--plot", str(path))
+    assert code == 0
+    assert "verdict: pass" in out and f"plot written to {path}" in out
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_passing_check_without_plot_prints_no_sweep(explain_file, capsys):
+    code, out, _ = _run(capsys, f"{explain_file}:fine", "--shape", "3")
+    assert code == 0 and "verdict" not in out
+
+
+def test_a_second_order_failure_is_explained(tmp_path, capsys):
+    src = tmp_path / "second.py"
+    src.write_text(textwrap.dedent("""
+        import numpy as np
+        import autograd as ag
+        from autograd.registry import Primitive
+
+        _cos = Primitive("_test_cli_cos_off", np.cos)
+        _cos.defvjp(lambda g, ans, x: -1.5 * g * ag.sin(x))
+        _sin = Primitive("_test_cli_sin_2nd", np.sin).defvjp(lambda g, ans, x: g * _cos(x))
+
+        def f(x):
+            return _sin(x).sum()
+    """))
+    code, out, _ = _run(capsys, f"{src}:f", "--shape", "3", "--gradgrad")
+    assert code == 1
+    first, second = out.split("second derivatives")
+    assert "PASS" in first and "verdict" not in first
+    assert "verdict: bug" in second and "constant factor (analytic = 1.5 x numerical)" in second

@@ -2,7 +2,9 @@
 
 Loads `function` from the file, calls it on random float64 inputs of the given shapes
 (one `--shape` per positional input), prints a table of max abs/rel errors per input and,
-on failure, which recorded ops have a wrong VJP. Exit code 0 pass, 1 fail, 2 usage error.
+on failure, a verdict from rerunning at eps = 1e-2 ... 1e-10 (VJP bug, eps/precision problem
+or kink), the worst entries of each failing input with both values and the pattern they
+form, and which recorded ops have a wrong VJP. Exit code 0 pass, 1 fail, 2 usage error.
 Also runnable as `python -m tracegrad.cli.gradcheck ...`.
 """
 
@@ -25,6 +27,9 @@ from tracegrad.cli.errors import UsageError
 FULL_CHECK_LIMIT = 100_000
 # Inputs larger than this many elements (float64) are refused even with --fast.
 FAST_CHECK_LIMIT = 50_000_000
+# Above this many input elements the eps sweep compares projections v^T J u, not all of J.
+SWEEP_FULL_LIMIT = 2_000
+WORST_SHOWN = 5
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -104,6 +109,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fast", action="store_true",
                    help="compare one random projection v^T J u per input (large inputs)")
     p.add_argument("--gradgrad", action="store_true", help="also check second derivatives")
+    p.add_argument("--plot", metavar="PATH", default=None,
+                   help="write the eps-sweep plot (error / tolerance against eps) to PATH")
 
 
 def check_tolerances(args: argparse.Namespace) -> None:
@@ -148,6 +155,22 @@ def _print_failing_ops(fn: Callable[..., Any], inputs: tuple[Any, ...], args: An
         print(f"  {oid} {node.op}{where}{loc}")
 
 
+def _explain(report: Any, total: int, args: argparse.Namespace, plot: bool) -> None:
+    """The eps-sweep verdict and, per failing input, its worst entries and their pattern."""
+    try:
+        sweep = report.eps_sweep(projection=args.fast or total > SWEEP_FULL_LIMIT)
+        print(sweep.verdict)
+        if args.plot and plot:
+            sweep.plot(args.plot)
+            print(f"eps-sweep plot written to {args.plot}")
+        if not report.passed and total <= FULL_CHECK_LIMIT:
+            for k, r in enumerate(report.inputs):
+                if not r.passed:
+                    print(report.mismatch_map(k).summary(WORST_SHOWN))
+    except Exception as exc:  # a diagnosis aid; never mask the verdict of the check itself
+        print(f"(diagnosis unavailable: {type(exc).__name__}: {exc})")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the check described by parsed `args`; print the table; return the exit code."""
     from autograd.gradcheck import gradcheck_report
@@ -181,6 +204,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.target}: {title}{' (fast mode)' if args.fast else ''}")
         print(report.table())
         print("PASS" if report.passed else "FAIL")
+        if (order == 1 and args.plot) or not report.passed:
+            _explain(report, sum(math.prod(s) for s in shapes), args, plot=order == 1)
         if not report.passed and order == 1:
             _print_failing_ops(fn, inputs, args)
         ok = ok and report.passed
