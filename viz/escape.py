@@ -62,3 +62,13 @@ def script_json(value: Any) -> str:
     """JSON for a `<script>` block: nothing in it can close or re-open the block."""
     text = json.dumps(value, ensure_ascii=True, allow_nan=False)
     return re.sub("[<>&]", lambda m: _SCRIPT_UNSAFE[m.group()], text)
+
+
+def html_text(text: object) -> str:
+    """Escape `text` for HTML element content: entities for `& < > " '`."""
+    return _HTML_RE.sub(lambda m: _HTML[m.group()], clean(text))
+
+
+def attr(text: object) -> str:
+    """Escape `text` for a double-quoted HTML attribute value (same entities as text)."""
+    return html_text(text)
