@@ -14,7 +14,7 @@ from typing import Any
 
 from viz.api import as_graph
 from viz.escape import attr, html_text, script_json
-from viz.explore_data import build
+from viz.explore_data import build, grad_arrays
 from viz.explore_layout import place
 
 FOLD_ABOVE = 300  # nodes above which the page starts folded to depth=1
@@ -71,7 +71,7 @@ def explore(
     if depth is not None and depth < 1:
         raise ValueError(f"viz.explore: depth must be >= 1 or None; got {depth}")
     g = as_graph(target)
-    data = build(g)
+    data = build(g, grad_arrays(g))
     data["layout"] = place(data, use_dot)
     if depth is None and len(data["nodes"]) > FOLD_ABOVE:
         depth = 1

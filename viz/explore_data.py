@@ -174,3 +174,41 @@ def _graph_stats(s: dict[str, Any]) -> dict[str, Any] | None:
     if not s:
         return None
     return {k: s[k] for k in ("min", "mean", "max") if k in s} | {"nan": s.get("nonfinite", 0)}
+
+
+def grad_arrays(g: Graph) -> dict[str, np.ndarray]:
+    """Tensor id -> the gradient that reached it, by replaying the recorded backward pass
+    (graph retained, no `.grad` touched); empty when no backward pass can be replayed."""
+    from autograd import engine
+
+    if not g.has_backward or len(g.outputs) != 1 or not g.records:
+        return {}
+    by_node = {id(node): oid for oid, (node, _) in g.records.items()}
+    out = next((t for oid, (_, t) in g.records.items() if g.ops[oid].output == g.outputs[0]),
+               None)
+    leaves: dict[int, tuple[str, Any]] = {}
+    for oid, (node, _) in g.records.items():
+        for tid, t in zip(g.ops[oid].inputs, node.inputs or (), strict=False):
+            if tid is not None and t is not None and t.requires_grad and t.grad_fn is None:
+                leaves[id(t)] = (tid, t)
+    if out is None:
+        return {}
+    grads: dict[str, np.ndarray] = {}
+
+    def observe(node: Any, gout: Any, _grads_in: list[Any]) -> None:
+        oid = by_node.get(id(node))
+        if oid is not None:
+            grads[g.ops[oid].output] = gout.data
+
+    engine.backward_observers.append(observe)
+    try:
+        found = engine.backward([out], [None], retain_graph=True,
+                                inputs=[t for _, t in leaves.values()])
+    except RuntimeError:  # the graph was freed: values only
+        return {}
+    finally:
+        engine.backward_observers.remove(observe)
+    for (tid, _), gr in zip(leaves.values(), found or [], strict=False):
+        if gr is not None:
+            grads[tid] = gr.data
+    return grads

@@ -59,7 +59,12 @@ def test_forward_and_backward_nodes_are_linked(tmp_path: Path) -> None:
     tanh = next(n for n in nodes if n["k"] == "op" and n["op"] == "tanh")
     vjp_edges = [(s, d) for s, d, k in data["edges"] if k == 1 and s == tanh["bw"]]
     assert [nodes[d]["op"] for _, d in vjp_edges] == ["add"]  # gradient flows to add's vjp
-    assert nodes[tanh["out"]]["grad"]["norm"] > 0
+    out = nodes[tanh["out"]]
+    assert out["grad"]["norm"] > 0
+    assert sum(out["gstats"]["hist"]) == 8  # the gradient's histogram: all 2x4 values
+    assert out["gstats"]["mean"] == pytest.approx(2 * np.tanh(0.15))  # d(sum h^2)/dh = 2h
+    weight = next(n for n in nodes if n.get("name") == "arg1")  # a leaf's gradient, too
+    assert weight["gstats"] is not None and weight["gstats"]["n"] == 12
 
 
 def test_statistics_and_histogram() -> None:
