@@ -1,7 +1,8 @@
 """Escaping user text for each context it is written into (RELIABILITY case 29, issue 14.9).
 
 - `html()`: Graphviz HTML-like labels (DOT and the SVG made from it);
-- `script_json()`: data embedded in a `<script>` block of the HTML pages viz writes.
+- `script_json()`: data embedded in a `<script>` block of the HTML pages viz writes;
+- `html_text()` / `attr()`: element text and double-quoted attribute values of those pages.
 
 Lone surrogates (which no UTF-8 writer accepts) become U+FFFD everywhere.
 

@@ -143,3 +143,13 @@ def test_20000_nodes_open_and_unfold(browser: Any, tmp_path: Path) -> None:
           f"{after['visibleNodes']} nodes drawn)")
     page.screenshot(path=str(tmp_path / "big.png"))
     assert requests == [ex.path.as_uri()] and errors == []
+
+
+def test_jupyter_iframe_runs_the_page(browser: Any, tmp_path: Path) -> None:
+    """`_repr_html_` (what Jupyter shows) is a sandboxed iframe in which the explorer runs."""
+    html = viz.explore(small_graph(), tmp_path / "g.html")._repr_html_()
+    page = browser.new_page()
+    page.set_content(html)
+    frame = page.frames[1]
+    frame.wait_for_function("window.tgExplore && window.tgExplore.ready")
+    assert frame.locator(".n.bwd").count() == len(small_graph().backward_order)
