@@ -5,23 +5,27 @@
 >>> dot = viz.draw(g, mode="both")            # a graphviz.Digraph
 >>> path = viz.render(g, "/tmp/graph.dot")    # .svg/.png/.pdf need the `dot` program
 
-`backward_steps` writes a step-through of the backward pass; `viz.plots` has the training
-pictures (matplotlib).
+`viz.explore(g, "graph.html")` writes one self-contained interactive page (pan, zoom, fold
+modules, forward and backward linked). `backward_steps` writes a step-through of the backward
+pass; `viz.plots` has the training pictures (matplotlib).
 """
 
 from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, render
+from viz.explore import Explorer, explore
 from viz.render import GraphvizNotFound
 from viz.steps import backward_steps
 from viz.style import HEAT_RANGE
 
 __all__ = [
     "HEAT_RANGE",
+    "Explorer",
     "MAX_NODES",
     "GraphTooLarge",
     "GraphvizNotFound",
     "as_graph",
     "backward_steps",
     "draw",
+    "explore",
     "render",
 ]
 

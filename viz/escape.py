@@ -1,7 +1,8 @@
 """Escaping user text for each context it is written into (RELIABILITY case 29, issue 14.9).
 
 - `html()`: Graphviz HTML-like labels (DOT and the SVG made from it);
-- `script_json()`: data embedded in a `<script>` block of the HTML pages viz writes.
+- `script_json()`: data embedded in a `<script>` block of the HTML pages viz writes;
+- `html_text()` / `attr()`: element text and double-quoted attribute values of those pages.
 
 Lone surrogates (which no UTF-8 writer accepts) become U+FFFD everywhere.
 
@@ -62,3 +63,13 @@ def script_json(value: Any) -> str:
     """JSON for a `<script>` block: nothing in it can close or re-open the block."""
     text = json.dumps(value, ensure_ascii=True, allow_nan=False)
     return re.sub("[<>&]", lambda m: _SCRIPT_UNSAFE[m.group()], text)
+
+
+def html_text(text: object) -> str:
+    """Escape `text` for HTML element content: entities for `& < > " '`."""
+    return _HTML_RE.sub(lambda m: _HTML[m.group()], clean(text))
+
+
+def attr(text: object) -> str:
+    """Escape `text` for a double-quoted HTML attribute value (same entities as text)."""
+    return html_text(text)

@@ -1,5 +1,6 @@
 """`tracegrad graph`: draw the forward/backward graph of a user's function (`file.py:fn`)
-or of a named model's loss, as SVG, PNG, PDF or DOT (by the output's suffix)."""
+or of a named model's loss, as SVG, PNG, PDF, DOT or an interactive HTML explorer (by the
+output's suffix)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("target", help="file.py:function or a model name")
     p.add_argument("-o", "--output", default=None,
-                   help="output file; .svg .png .pdf or .dot (default: <name>_graph.svg)")
+                   help="output file; .svg .png .pdf .dot, or .html for the interactive explorer "
+                   "(default: <name>_graph.svg)")
     p.add_argument("--shape", action="append", default=[], metavar="D1,D2,...",
                    help="shape of the next positional argument of fn (repeat per argument; "
                    "'' for a scalar)")
@@ -45,6 +47,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--dataset", choices=("mnist", "spiral"), default=None,
                    help="input shape for a model: 1x28x28 images (default) or 2-D points")
     p.add_argument("--seed", type=int, default=0, help="seed for the random inputs")
+    p.add_argument("--depth", type=positive_int, default=None, metavar="N",
+                   help="fold modules deeper than N into one box each (the explorer starts "
+                   "folded there and unfolds on click)")
     return p
 
 
@@ -115,8 +120,9 @@ def run(args: argparse.Namespace) -> int:
     _check_target(args)
     out = Path(args.output) if args.output else None
     if out is not None:
-        if out.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
-            raise UsageError(f"unsupported output {out.name!r}: use .svg, .png, .pdf or .dot")
+        if out.suffix.lower() not in (".svg", ".png", ".pdf", ".dot", ".html"):
+            raise UsageError(f"unsupported output {out.name!r}: use .svg, .png, .pdf, .dot "
+                             "or .html")
         output_file(out, "-o")
     if args.target in MODELS:
         graph, stem = model_graph(args.target, args.dataset or "mnist", args.batch or 2,
@@ -126,10 +132,14 @@ def run(args: argparse.Namespace) -> int:
     out = out or Path(f"{stem}_graph.svg")
     backward = "with" if graph.has_backward else "without"
     print(f"{len(graph.ops)} ops, {len(graph.tensors)} tensors, {backward} the backward pass")
+    if out.suffix.lower() == ".html":
+        page = viz.explore(graph, out, depth=args.depth, title=f"tracegrad graph {stem}")
+        print(f"explorer: {page.path} (layout: {page.layout})")
+        return 0
     try:
-        path = viz.render(graph, out, mode=args.mode)
+        path = viz.render(graph, out, mode=args.mode, depth=args.depth)
     except viz.GraphvizNotFound:
-        dot_path = viz.render(graph, out.with_suffix(".dot"), mode=args.mode)
+        dot_path = viz.render(graph, out.with_suffix(".dot"), mode=args.mode, depth=args.depth)
         fmt = out.suffix.lstrip(".").lower()
         print(f"warning: Graphviz's `dot` is not installed, so {out} was not drawn "
               f"(apt-get install graphviz); its DOT source is in {dot_path}. Render it with: "
