@@ -28,3 +28,19 @@ def test_readme_tour_runs(tmp_path, monkeypatch):
     assert set(scope["grads"]) == {"W1", "b1", "W2"}
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
     assert len(_tour_source().splitlines()) <= 24
+
+
+def _section_source(title: str) -> str:
+    text = README.read_text()
+    section = text[text.index(title):]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_pytorch_block_runs_unchanged():
+    scope: dict = {}
+    exec(compile(_section_source("## PyTorch code, with its imports renamed"), "README.md",
+                 "exec"), scope)
+    assert 0 <= scope["correct"] <= 16 and scope["pred"].shape == (16, 1)
+    assert scope["model"].conv.weight.grad is not None
+    assert scope["h"].grad_fn is not None and scope["h"].shape == (16, 10)
+    assert scope["opt"].param_groups[0]["lr"] == 0.7  # StepLR stepped once

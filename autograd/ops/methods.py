@@ -33,19 +33,6 @@ def _getitem(self: Tensor, index: Any) -> Tensor:
     return shape.getitem(self, index=shape.normalize_index(index))
 
 
-def _setitem(self: Tensor, index: Any, value: Any) -> None:
-    """Indexed assignment: allowed on tensors that are not part of a graph (or under no_grad)."""
-    from autograd import mode
-
-    if mode.is_grad_enabled() and self.requires_grad:
-        raise RuntimeError(
-            "a Tensor that requires grad is being used in an in-place operation (__setitem__); "
-            "build the result with ag.where or wrap the assignment in ag.no_grad()"
-        )
-    self.data[shape.normalize_index(index)] = value.data if isinstance(value, Tensor) else value
-    self._vbox[0] += 1
-
-
 def _reduction(fn: Any) -> Any:
     def method(self: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
         return fn(self, axis=axis, keepdims=keepdims)
@@ -80,7 +67,6 @@ _METHODS: dict[str, Any] = {
     "__and__": ew.logical_and,
     "__or__": ew.logical_or,
     "__getitem__": _getitem,
-    "__setitem__": _setitem,
     "abs": ew.absolute,
     "sign": ew.sign,
     "exp": ew.exp,
