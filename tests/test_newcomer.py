@@ -35,7 +35,7 @@ def test_fresh_clone_fresh_venv_plain_install_draws(tmp_path: Path) -> None:
     clone = tmp_path / "tracegrad"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
     # the command's Python part (the apt-get step is the machine's; dot is handled below)
-    python_part = _first_command().split(";", 1)[1].strip()
+    python_part = _first_command().split("}; ", 1)[1].strip()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))}
     proc = subprocess.run(["bash", "-c", python_part.replace("tracegrad demo",
                                                              "tracegrad demo --epochs 20")],
