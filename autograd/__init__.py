@@ -205,10 +205,14 @@ swapdims = swapaxes
 __all__ = [name for name in dir() if not name.startswith("_")]
 
 
+# `import autograd as torch` then `torch.nn`, `torch.optim`, `torch.utils.data`: the packages
+# above this one, loaded on first use (they import autograd, so never at import time).
+_LAZY = {"utils": "autograd.utils", "nn": "nn", "optim": "optim", "autograd": "autograd.function"}
+
+
 def __getattr__(name: str) -> object:
-    # `ag.utils.data` (torch.utils.data) is nn.data, and nn imports autograd: load on use.
-    if name == "utils":
+    if name in _LAZY:
         import importlib
 
-        return importlib.import_module("autograd.utils")
+        return importlib.import_module(_LAZY[name])
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
