@@ -81,6 +81,8 @@ def test_demo_without_dot_still_writes_the_png_and_the_dot_source(tmp_path: Path
     dot = out / "spiral_mlp_graph.dot"
     assert dot.read_text().startswith("digraph")
     assert not (out / "spiral_mlp_graph.svg").exists()
+    page = (out / "spiral_mlp_graph.html").read_text()
+    assert "<script" in page and "layered (Python, by topological depth)" in page
     assert "warning:" in proc.stderr and f"dot -Tsvg {dot}" in proc.stderr
     assert str(dot) in proc.stdout
 

@@ -90,8 +90,9 @@ def gradcheck_model(model: Module, x: np.ndarray, t: np.ndarray) -> int:
 
 
 def draw_outputs(model: Module, x: np.ndarray, t: np.ndarray, out: Path) -> list[str]:
-    """Write the decision boundary (PNG) and the forward/backward graph of the loss on the
-    whole training set (the loss the console prints); returns the lines to print.
+    """Write the decision boundary (PNG), the forward/backward graph of the loss on the whole
+    training set (the loss the console prints) and its interactive explorer page (HTML);
+    returns the lines to print.
 
     Without Graphviz's `dot` the graph's DOT source is written instead of the SVG, with a
     warning on stderr that gives the command which renders it: the demo still succeeds.
@@ -113,7 +114,8 @@ def draw_outputs(model: Module, x: np.ndarray, t: np.ndarray, out: Path) -> list
               f"graph was written as DOT source; render it with: dot -Tsvg {dot} -o {svg}",
               file=sys.stderr)
         graph_line = f"forward/backward graph (DOT source): {dot}"
-    return [graph_line, f"decision boundary:      {png}"]
+    page = viz.explore(graph, out / "spiral_mlp_graph.html", title="tracegrad demo").path
+    return [graph_line, f"interactive explorer:   {page}", f"decision boundary:      {png}"]
 
 
 def run(args: argparse.Namespace) -> int:
