@@ -8,6 +8,8 @@
 #   from torch.optim.lr_scheduler import StepLR  -> from optim.lr_scheduler import StepLR
 # `torch.save(..., "mnist_cnn.pt")` writes tracegrad's checkpoint format (npz + JSON, no
 # pickle) under that name; PyTorch cannot load it.
+# Measured (2026-12-01, `--epochs 1 --no-accel`, real MNIST, 2 shared cores): Test set: Average
+# loss: 0.0488, Accuracy: 9833/10000 (98%); 450 s wall.
 # ruff: noqa
 import argparse
 import autograd as torch

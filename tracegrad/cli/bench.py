@@ -6,7 +6,11 @@ The workloads (also run side by side with PyTorch and DeZero by `benchmarks/peer
   500 times (pure per-op framework overhead);
 - `conv2d`: conv2d forward + backward, batch 32, 32->64 channels, 28x28, 3x3, padding 1;
 - `lenet5_epoch`: LeNet-5 (ReLU, max pool, 28x28 input) with Adam, batch 128 on MNIST;
-  timed over `--lenet-steps` steps and scaled to the 469 steps of one epoch.
+  timed over `--lenet-steps` steps and scaled to the 469 steps of one epoch;
+- `resnet18_step`: one SGD (momentum 0.9) step of `ResNet18()` (CIFAR variant, 10 classes) on
+  a fixed random batch of 32 images 3x32x32, cross-entropy;
+- `transformer_lm_step`: one Adam step of `TransformerLM(65, 64, 4, 2, 128, max_len=128,
+  dropout=0.0)` on 16 fixed random token sequences of 64, next-token cross-entropy.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import optim
 from autograd import Tensor
 from nn.data.mnist import default_root
 from nn.functional import conv2d, cross_entropy
-from nn.models import MLP, LeNet5
+from nn.models import MLP, LeNet5, ResNet18, TransformerLM
 from tracegrad.cli.errors import CLIError
 from tracegrad.cli.options import positive_int
 
@@ -34,7 +38,12 @@ CHAIN_OPS = 1000
 CONV = {"batch": 32, "cin": 32, "cout": 64, "side": 28, "k": 3, "pad": 1}
 LENET_BATCH = 128
 EPOCH_STEPS = -(-60000 // LENET_BATCH)  # 469
-WORKLOADS = ("mlp_step", "scalar_chain", "conv2d", "lenet5_epoch")
+RESNET = {"batch": 32, "classes": 10, "side": 32}
+LM = {"vocab_size": 65, "d_model": 64, "nhead": 4, "num_layers": 2, "dim_feedforward": 128,
+      "max_len": 128, "dropout": 0.0}
+LM_BATCH, LM_SEQ = 16, 64
+WORKLOADS = ("mlp_step", "scalar_chain", "conv2d", "lenet5_epoch", "resnet18_step",
+             "transformer_lm_step")
 
 
 def mlp_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -50,6 +59,19 @@ def conv_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = rng.standard_normal((c["cout"], c["cin"], c["k"], c["k"]), dtype=np.float32)
     w *= np.float32(np.sqrt(2.0 / (c["cin"] * c["k"] ** 2)))
     return x, w, np.zeros(c["cout"], np.float32)
+
+
+def resnet_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed random batch for the ResNet-18 step: x (32, 3, 32, 32) float32, t (32,) int64."""
+    r, rng = RESNET, np.random.default_rng(seed)
+    x = rng.standard_normal((r["batch"], 3, r["side"], r["side"]), dtype=np.float32)
+    return x, rng.integers(0, r["classes"], r["batch"])
+
+
+def lm_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed random tokens for the language-model step: inputs (16, 64) and their next tokens."""
+    tokens = np.random.default_rng(seed).integers(0, LM["vocab_size"], (LM_BATCH, LM_SEQ + 1))
+    return tokens[:, :-1].copy(), tokens[:, 1:].copy()
 
 
 def mnist_batches(root: Any, steps: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -124,6 +146,45 @@ def tg_lenet5(batches: list[tuple[np.ndarray, np.ndarray]]) -> Callable[[], obje
     return run
 
 
+def tg_resnet18_step() -> Callable[[], object]:
+    """One SGD (momentum 0.9) train step of the CIFAR ResNet-18 on a fixed batch."""
+    model = ResNet18(num_classes=RESNET["classes"])
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, t = (Tensor(a) for a in resnet_data())
+
+    def step() -> float:
+        loss = cross_entropy(model(x), t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss.item())
+
+    return step
+
+
+def tg_transformer_lm_step() -> Callable[[], object]:
+    """One Adam train step of the small TransformerLM, next-token cross-entropy."""
+    model = TransformerLM(**LM)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    idx, nxt = lm_data()
+    target = Tensor(nxt.reshape(-1))
+
+    def step() -> float:
+        loss = cross_entropy(model(idx).reshape(-1, LM["vocab_size"]), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss.item())
+
+    return step
+
+
+STEP_MAKERS: dict[str, Callable[[], Callable[[], object]]] = {
+    "mlp_step": tg_mlp_step, "scalar_chain": tg_scalar_chain, "conv2d": tg_conv2d,
+    "resnet18_step": tg_resnet18_step, "transformer_lm_step": tg_transformer_lm_step,
+}
+
+
 def median_time(fn: Callable[[], object], repeat: int, warmup: int = 2) -> float:
     """Median seconds per call of `fn` after `warmup` untimed calls (JIT, allocations)."""
     for _ in range(warmup):
@@ -144,6 +205,8 @@ def describe(name: str, lenet_steps: int) -> str:
         "conv2d": "conv2d 32x32x28x28 -> 64, 3x3 fwd+bwd",
         "lenet5_epoch": f"LeNet-5 MNIST epoch (Adam, b128; {lenet_steps} steps x "
         f"{EPOCH_STEPS / lenet_steps:.2f})",
+        "resnet18_step": "ResNet-18 (CIFAR) SGD-momentum step, 32x3x32x32",
+        "transformer_lm_step": "TransformerLM d64 2 layers Adam step, 16x64 tokens",
     }[name]
 
 
@@ -151,7 +214,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register `bench` and its options."""
     p = subparsers.add_parser(
         "bench",
-        help="time the standard workloads (MLP step, scalar chain, conv2d, LeNet-5 epoch)",
+        help="time the standard workloads (MLP step, scalar chain, conv2d, LeNet-5 epoch, "
+        "ResNet-18 step, TransformerLM step)",
         description="Time tracegrad on the standard workloads: " + ", ".join(WORKLOADS)
         + ". For PyTorch and DeZero side by side, run python -m benchmarks.peers.",
     )
@@ -186,8 +250,7 @@ def run(args: argparse.Namespace) -> int:
             seconds = median_time(tg_lenet5(batches), max(1, repeat // 10), 1)
             shown = f"{seconds * EPOCH_STEPS / steps:.2f} s"
         else:
-            maker = {"mlp_step": tg_mlp_step, "scalar_chain": tg_scalar_chain,
-                     "conv2d": tg_conv2d}[name]
+            maker = STEP_MAKERS[name]
             shown = f"{median_time(maker(), repeat) * 1e3:.3f} ms"
         print(f"{describe(name, steps):<58}{shown:>12}", flush=True)
     return 0
