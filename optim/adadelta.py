@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+from optim._common import arrays, bump_all, column, count_step, decayed, zeros
+from optim.optimizer import Optimizer, ParamsT, check_number
 
 
 def adadelta(
@@ -26,7 +27,7 @@ def adadelta(
     u = rho u + (1 - rho) delta**2; p -= lr * delta.
     """
     for p, grad, v, u in zip(params, grads, square_avgs, acc_deltas, strict=True):
-        g = grad + weight_decay * p if weight_decay != 0 else grad
+        g = decayed(p, grad, weight_decay)
         v *= rho
         v += (1 - rho) * g * g
         delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
@@ -66,21 +67,14 @@ class Adadelta(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        for p, _, state in items:
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(p.data)
-                state["acc_delta"] = np.zeros_like(p.data)
-            state["step"] += 1
+        count_step(items, zeros("square_avg", "acc_delta"))
         adadelta(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
-            [s["square_avg"] for _, _, s in items],
-            [s["acc_delta"] for _, _, s in items],
+            *arrays(items),
+            column(items, "square_avg"),
+            column(items, "acc_delta"),
             lr=group["lr"],
             rho=group["rho"],
             eps=group["eps"],
             weight_decay=group["weight_decay"],
         )
-        for p, _, _ in items:
-            bump_version(p)
+        bump_all(items)

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+from optim._common import arrays, bump_all, column, count_step, decayed
+from optim.optimizer import Optimizer, ParamsT, check_number
 
 
 def adagrad(
@@ -26,7 +27,7 @@ def adagrad(
     sum += g**2; p -= lr / (1 + (step - 1) * lr_decay) * g / (sqrt(sum) + eps).
     """
     for p, grad, state_sum, step in zip(params, grads, state_sums, steps, strict=True):
-        g = grad + weight_decay * p if weight_decay != 0 else grad
+        g = decayed(p, grad, weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)
         state_sum += g * g
         p -= clr * g / (np.sqrt(state_sum) + eps)
@@ -72,20 +73,15 @@ class Adagrad(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        for p, _, state in items:
-            if not state:
-                state["step"] = 0
-                state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
-            state["step"] += 1
+        init = group["initial_accumulator_value"]
+        count_step(items, lambda data: {"sum": np.full_like(data, init)})
         adagrad(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
-            [s["sum"] for _, _, s in items],
-            [s["step"] for _, _, s in items],
+            *arrays(items),
+            column(items, "sum"),
+            column(items, "step"),
             lr=group["lr"],
             lr_decay=group["lr_decay"],
             weight_decay=group["weight_decay"],
             eps=group["eps"],
         )
-        for p, _, _ in items:
-            bump_version(p)
+        bump_all(items)

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, zeros
+from optim.optimizer import Optimizer, ParamsT
 
 
 def adam(
@@ -36,14 +37,7 @@ def adam(
     for i, (p, grad, m, v, step) in enumerate(
         zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True)
     ):
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= 1 - lr * weight_decay
-                g = grad
-            else:
-                g = grad + weight_decay * p
-        else:
-            g = grad
+        g = decayed(p, grad, weight_decay, lr, decoupled_weight_decay)
         m *= beta1
         m += (1 - beta1) * g
         v *= beta2
@@ -62,17 +56,6 @@ def adam(
         update = np.divide(m, denom, out=denom)
         update *= lr / bias_correction1
         p -= update
-
-
-def _check_adam(group: dict[str, Any]) -> None:
-    check_number("learning rate", group["lr"])
-    check_number("epsilon value", group["eps"])
-    betas = group["betas"]
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"Invalid betas: {betas} (expected a pair (beta1, beta2))")
-    check_number("beta parameter at index 0", betas[0], 0.0, 1.0)
-    check_number("beta parameter at index 1", betas[1], 0.0, 1.0)
-    check_number("weight_decay value", group["weight_decay"])
 
 
 class Adam(Optimizer):
@@ -111,26 +94,20 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        _check_adam(group)
+        check_adam(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        for p, _, state in items:
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
-            if group["amsgrad"] and "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
-            state["step"] += 1
+        count_step(
+            items, zeros("exp_avg", "exp_avg_sq"), ["max_exp_avg_sq"] if group["amsgrad"] else []
+        )
         beta1, beta2 = group["betas"]
         adam(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
-            [s["exp_avg"] for _, _, s in items],
-            [s["exp_avg_sq"] for _, _, s in items],
-            [s.get("max_exp_avg_sq") for _, _, s in items],
-            [s["step"] for _, _, s in items],
+            *arrays(items),
+            column(items, "exp_avg"),
+            column(items, "exp_avg_sq"),
+            column(items, "max_exp_avg_sq"),
+            column(items, "step"),
             lr=group["lr"],
             beta1=beta1,
             beta2=beta2,
@@ -139,8 +116,7 @@ class Adam(Optimizer):
             amsgrad=group["amsgrad"],
             decoupled_weight_decay=group["decoupled_weight_decay"],
         )
-        for p, _, _ in items:
-            bump_version(p)
+        bump_all(items)
 
 
 class AdamW(Adam):

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from optim.adam import _check_adam
-from optim.optimizer import Optimizer, ParamsT, bump_version
+from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, zeros
+from optim.optimizer import Optimizer, ParamsT
 
 
 def adamax(
@@ -29,7 +29,7 @@ def adamax(
     p -= lr / (1 - b1**t) * m / u.
     """
     for p, grad, m, u, step in zip(params, grads, exp_avgs, exp_infs, steps, strict=True):
-        g = grad + weight_decay * p if weight_decay != 0 else grad
+        g = decayed(p, grad, weight_decay)
         m += (1 - beta1) * (g - m)
         u *= beta2
         np.maximum(u, np.abs(g) + eps, out=u)
@@ -62,28 +62,21 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        _check_adam(group)
+        check_adam(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        for p, _, state in items:
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_inf"] = np.zeros_like(p.data)
-            state["step"] += 1
+        count_step(items, zeros("exp_avg", "exp_inf"))
         beta1, beta2 = group["betas"]
         adamax(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
-            [s["exp_avg"] for _, _, s in items],
-            [s["exp_inf"] for _, _, s in items],
-            [s["step"] for _, _, s in items],
+            *arrays(items),
+            column(items, "exp_avg"),
+            column(items, "exp_inf"),
+            column(items, "step"),
             lr=group["lr"],
             beta1=beta1,
             beta2=beta2,
             eps=group["eps"],
             weight_decay=group["weight_decay"],
         )
-        for p, _, _ in items:
-            bump_version(p)
+        bump_all(items)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from optim._common import arrays, column, count_step, decayed
 from optim.optimizer import Optimizer, ParamsT, bump_version, check_number, scalar_dtype
 
 
@@ -30,7 +31,7 @@ def asgd(
     """
     out = []
     for p, grad, ax, eta, mu, step in zip(params, grads, axs, etas, mus, steps, strict=True):
-        g = grad + weight_decay * p if weight_decay != 0 else grad
+        g = decayed(p, grad, weight_decay)
         p *= 1 - lambd * eta
         p -= eta * g
         if mu != 1:
@@ -77,20 +78,14 @@ class ASGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        for p, _, state in items:
-            if not state:
-                state["step"] = 0
-                state["eta"] = scalar_dtype()(group["lr"])
-                state["mu"] = scalar_dtype()(1.0)
-                state["ax"] = np.zeros_like(p.data)
-            state["step"] += 1
+        dt, lr = scalar_dtype(), group["lr"]
+        count_step(items, lambda data: {"eta": dt(lr), "mu": dt(1.0), "ax": np.zeros_like(data)})
         updates = asgd(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
-            [s["ax"] for _, _, s in items],
+            *arrays(items),
+            column(items, "ax"),
             [float(s["eta"]) for _, _, s in items],
             [float(s["mu"]) for _, _, s in items],
-            [s["step"] for _, _, s in items],
+            column(items, "step"),
             lr=group["lr"],
             lambd=group["lambd"],
             alpha=group["alpha"],
@@ -98,6 +93,5 @@ class ASGD(Optimizer):
             weight_decay=group["weight_decay"],
         )
         for (p, _, state), (eta, mu) in zip(items, updates, strict=True):
-            dt = scalar_dtype()
             state["eta"], state["mu"] = dt(eta), dt(mu)
             bump_version(p)

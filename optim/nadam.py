@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from optim.adam import _check_adam
+from optim._common import arrays, check_adam, column, count_step, decayed
 from optim.optimizer import Optimizer, ParamsT, bump_version, check_number, scalar_dtype
 
 
@@ -36,12 +36,7 @@ def nadam(
     for p, grad, m, v, mu_product, step in zip(
         params, grads, exp_avgs, exp_avg_sqs, mu_products, steps, strict=True
     ):
-        g = grad
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= 1 - lr * weight_decay
-            else:
-                g = grad + weight_decay * p
+        g = decayed(p, grad, weight_decay, lr, decoupled_weight_decay)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
         mu_product = mu_product * mu
@@ -54,6 +49,15 @@ def nadam(
         p -= lr * mu_next / (1.0 - prod * mu_next) * m / denom
         out.append(mu_product)
     return out
+
+
+def _fresh_state(data: np.ndarray) -> dict[str, Any]:
+    """NAdam's first state: the mu product (a scalar of the scalar dtype) and Adam's m, v."""
+    return {
+        "mu_product": scalar_dtype()(1.0),
+        "exp_avg": np.zeros_like(data),
+        "exp_avg_sq": np.zeros_like(data),
+    }
 
 
 class NAdam(Optimizer):
@@ -91,26 +95,19 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        _check_adam(group)
+        check_adam(group)
         check_number("momentum_decay value", group["momentum_decay"])
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        for p, _, state in items:
-            if not state:
-                state["step"] = 0
-                state["mu_product"] = scalar_dtype()(1.0)
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
-            state["step"] += 1
+        count_step(items, _fresh_state)
         beta1, beta2 = group["betas"]
         products = nadam(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
-            [s["exp_avg"] for _, _, s in items],
-            [s["exp_avg_sq"] for _, _, s in items],
-            [s["mu_product"] for _, _, s in items],
-            [s["step"] for _, _, s in items],
+            *arrays(items),
+            column(items, "exp_avg"),
+            column(items, "exp_avg_sq"),
+            column(items, "mu_product"),
+            column(items, "step"),
             lr=group["lr"],
             beta1=beta1,
             beta2=beta2,

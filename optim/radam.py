@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from optim.adam import _check_adam
-from optim.optimizer import Optimizer, ParamsT, bump_version
+from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, zeros
+from optim.optimizer import Optimizer, ParamsT
 
 
 def radam(
@@ -33,12 +33,7 @@ def radam(
     """
     rho_inf = 2 / (1 - beta2) - 1
     for p, grad, m, v, step in zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True):
-        g = grad
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= 1 - lr * weight_decay
-            else:
-                g = grad + weight_decay * p
+        g = decayed(p, grad, weight_decay, lr, decoupled_weight_decay)
         m += (1 - beta1) * (g - m)
         v *= beta2
         v += (1 - beta2) * g * g
@@ -88,23 +83,17 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        _check_adam(group)
+        check_adam(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        for p, _, state in items:
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
-            state["step"] += 1
+        count_step(items, zeros("exp_avg", "exp_avg_sq"))
         beta1, beta2 = group["betas"]
         radam(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
-            [s["exp_avg"] for _, _, s in items],
-            [s["exp_avg_sq"] for _, _, s in items],
-            [s["step"] for _, _, s in items],
+            *arrays(items),
+            column(items, "exp_avg"),
+            column(items, "exp_avg_sq"),
+            column(items, "step"),
             lr=group["lr"],
             beta1=beta1,
             beta2=beta2,
@@ -112,5 +101,4 @@ class RAdam(Optimizer):
             weight_decay=group["weight_decay"],
             decoupled_weight_decay=group["decoupled_weight_decay"],
         )
-        for p, _, _ in items:
-            bump_version(p)
+        bump_all(items)

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+from optim._common import arrays, bump_all, column, count_step, decayed, zeros
+from optim.optimizer import Optimizer, ParamsT, check_number
 
 
 def rmsprop(
@@ -30,7 +31,7 @@ def rmsprop(
     with momentum b = momentum * b + g / d and p -= lr * b, else p -= lr * g / d.
     """
     for i, (p, grad) in enumerate(zip(params, grads, strict=True)):
-        g = grad + weight_decay * p if weight_decay != 0 else grad
+        g = decayed(p, grad, weight_decay)
         v = square_avgs[i]
         v *= alpha
         v += (1 - alpha) * g * g
@@ -93,21 +94,14 @@ class RMSprop(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        for p, _, state in items:
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(p.data)
-            if group["momentum"] > 0 and "momentum_buffer" not in state:
-                state["momentum_buffer"] = np.zeros_like(p.data)
-            if group["centered"] and "grad_avg" not in state:
-                state["grad_avg"] = np.zeros_like(p.data)
-            state["step"] += 1
+        wanted = {"momentum_buffer": group["momentum"] > 0, "grad_avg": group["centered"]}
+        lazy = [name for name, on in wanted.items() if on]
+        count_step(items, zeros("square_avg"), lazy)
         rmsprop(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
-            [s["square_avg"] for _, _, s in items],
-            [s.get("grad_avg") for _, _, s in items],
-            [s.get("momentum_buffer") for _, _, s in items],
+            *arrays(items),
+            column(items, "square_avg"),
+            column(items, "grad_avg"),
+            column(items, "momentum_buffer"),
             lr=group["lr"],
             alpha=group["alpha"],
             eps=group["eps"],
@@ -115,5 +109,4 @@ class RMSprop(Optimizer):
             momentum=group["momentum"],
             centered=group["centered"],
         )
-        for p, _, _ in items:
-            bump_version(p)
+        bump_all(items)

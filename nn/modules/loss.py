@@ -3,6 +3,7 @@ PyTorch's constructor signatures (the legacy `size_average=` / `reduce=` flags i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from autograd.tensor import Tensor
@@ -184,34 +185,33 @@ class _MarginLoss(_Loss):
         self.margin = margin
 
 
-class MarginRankingLoss(_MarginLoss):
+class _PairMarginLoss(_MarginLoss):
+    """Margin loss of two inputs and +-1 targets; a subclass names its function in `_loss`."""
+
+    _loss: Callable[..., Tensor]
+
+    def __init__(
+        self, margin: float = 0.0, size_average: bool | None = None,
+        reduce: bool | None = None, reduction: str = "mean",
+    ) -> None:
+        super().__init__(margin, size_average, reduce, reduction)
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
+        return type(self)._loss(
+            input1, input2, target, margin=self.margin, reduction=self.reduction
+        )
+
+
+class MarginRankingLoss(_PairMarginLoss):
     """max(0, -y (x1 - x2) + margin)."""
 
-    def __init__(
-        self, margin: float = 0.0, size_average: bool | None = None,
-        reduce: bool | None = None, reduction: str = "mean",
-    ) -> None:
-        super().__init__(margin, size_average, reduce, reduction)
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
-        return F.margin_ranking_loss(
-            input1, input2, target, margin=self.margin, reduction=self.reduction
-        )
+    _loss = staticmethod(F.margin_ranking_loss)
 
 
-class CosineEmbeddingLoss(_MarginLoss):
+class CosineEmbeddingLoss(_PairMarginLoss):
     """1 - cos for similar pairs (y = 1), max(0, cos - margin) for dissimilar (y = -1)."""
 
-    def __init__(
-        self, margin: float = 0.0, size_average: bool | None = None,
-        reduce: bool | None = None, reduction: str = "mean",
-    ) -> None:
-        super().__init__(margin, size_average, reduce, reduction)
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
-        return F.cosine_embedding_loss(
-            input1, input2, target, margin=self.margin, reduction=self.reduction
-        )
+    _loss = staticmethod(F.cosine_embedding_loss)
 
 
 class HingeEmbeddingLoss(_MarginLoss):

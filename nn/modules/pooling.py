@@ -49,7 +49,29 @@ class MaxPool1d(_MaxPoolNd):
                             self.ceil_mode, self.return_indices)
 
 
-class AvgPool2d(Module):
+class _WindowPool(Module):
+    """Base of the windowed pools whose repr shows kernel_size, stride and padding."""
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AvgPoolNd(_WindowPool):
+    """Options shared by AvgPool1d/2d, stored as given; stride defaults to kernel_size."""
+
+    def __init__(
+        self, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
+        count_include_pad: bool,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+
+class AvgPool2d(_AvgPoolNd):
     """Mean over windows of (N, C, H, W); stride defaults to kernel_size."""
 
     def __init__(
@@ -61,23 +83,15 @@ class AvgPool2d(Module):
         count_include_pad: bool = True,
         divisor_override: int | None = None,
     ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool1d(Module):
+class AvgPool1d(_AvgPoolNd):
     """Mean over windows of the last dim of (N, C, L)."""
 
     def __init__(
@@ -88,23 +102,20 @@ class AvgPool1d(Module):
         ceil_mode: bool = False,
         count_include_pad: bool = True,
     ) -> None:
-        super().__init__()
-        self.kernel_size = F._ntuple(kernel_size, 1, "AvgPool1d", "kernel_size")
-        self.stride = self.kernel_size if stride is None else F._ntuple(
-            stride, 1, "AvgPool1d", "stride")
-        self.padding = F._ntuple(padding, 1, "AvgPool1d", "padding")
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        def one(value: Any, name: str) -> tuple:
+            return F._ntuple(value, 1, "AvgPool1d", name)
+
+        super().__init__(
+            one(kernel_size, "kernel_size"), None if stride is None else one(stride, "stride"),
+            one(padding, "padding"), ceil_mode, count_include_pad,
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class MaxUnpool2d(Module):
+class MaxUnpool2d(_WindowPool):
     """Inverse of MaxPool2d given its indices: values back at their positions, zeros else."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
@@ -117,9 +128,6 @@ class MaxUnpool2d(Module):
     def forward(self, x: Tensor, indices: Any, output_size: Any = None) -> Tensor:
         return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding,
                               output_size)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _AdaptivePool(Module):

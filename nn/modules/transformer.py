@@ -83,15 +83,26 @@ class TransformerEncoderLayer(Module):
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
-class TransformerEncoder(Module):
+class _LayerStack(Module):
+    """`num_layers` deep copies of one layer (as PyTorch), then an optional `norm`."""
+
+    def __init__(self, layer: Module, num_layers: int, norm: Module | None) -> None:
+        super().__init__()
+        self.layers = ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def _normed(self, x: Tensor) -> Tensor:
+        """The stack's output: `x` through `norm` when there is one."""
+        return self.norm(x) if self.norm is not None else x
+
+
+class TransformerEncoder(_LayerStack):
     """`num_layers` deep copies of `encoder_layer` (as PyTorch), then an optional `norm`."""
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int,
                  norm: Module | None = None) -> None:
-        super().__init__()
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
-        self.num_layers = num_layers
-        self.norm = norm
+        super().__init__(encoder_layer, num_layers, norm)
 
     def forward(self, src: Any, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Tensor:
@@ -99,7 +110,7 @@ class TransformerEncoder(Module):
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                       is_causal=bool(is_causal))
-        return self.norm(x) if self.norm is not None else x
+        return self._normed(x)
 
 
 class TransformerDecoderLayer(Module):
@@ -151,15 +162,12 @@ class TransformerDecoderLayer(Module):
         return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
-class TransformerDecoder(Module):
+class TransformerDecoder(_LayerStack):
     """`num_layers` deep copies of `decoder_layer`, then an optional `norm`."""
 
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int,
                  norm: Module | None = None) -> None:
-        super().__init__()
-        self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
-        self.num_layers = num_layers
-        self.norm = norm
+        super().__init__(decoder_layer, num_layers, norm)
 
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,
                 tgt_key_padding_mask: Any = None, memory_key_padding_mask: Any = None,
@@ -170,7 +178,7 @@ class TransformerDecoder(Module):
                       tgt_key_padding_mask=tgt_key_padding_mask,
                       memory_key_padding_mask=memory_key_padding_mask,
                       tgt_is_causal=bool(tgt_is_causal), memory_is_causal=memory_is_causal)
-        return self.norm(x) if self.norm is not None else x
+        return self._normed(x)
 
 
 class Transformer(Module):
