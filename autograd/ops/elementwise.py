@@ -57,9 +57,20 @@ def _const(mask: np.ndarray, like: Any) -> Any:
 # ----- binary arithmetic -----
 
 
+def _mixed(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's rule for a float operand with an integer/bool one: the float dtype wins
+    (`x32 * int64_tensor` is float32; NumPy would give float64)."""
+    fx, fy = x.dtype.kind in "fc", y.dtype.kind in "fc"
+    if fx and not fy:
+        return x, y.astype(x.dtype)
+    if fy and not fx:
+        return x.astype(y.dtype), y
+    return x, y
+
+
 @primitive("add", check=broadcast_check("add"), saves=())
 def add(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.add(x, y)
+    return np.add(*_mixed(x, y))
 
 
 add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
@@ -67,7 +78,7 @@ add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 
 @primitive("subtract", check=broadcast_check("subtract"), saves=())
 def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.subtract(x, y)
+    return np.subtract(*_mixed(x, y))
 
 
 subtract.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
@@ -75,7 +86,7 @@ subtract.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
 
 @primitive("multiply", check=broadcast_check("multiply"), saves=("inputs",))
 def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.multiply(x, y)
+    return np.multiply(*_mixed(x, y))
 
 
 multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
@@ -85,7 +96,7 @@ multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
 def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if x.dtype.kind not in "fc" and y.dtype.kind not in "fc":
         return np.true_divide(x, y, dtype=get_default_dtype())  # int / int: default float
-    return np.true_divide(x, y)
+    return np.true_divide(*_mixed(x, y))
 
 
 divide.defvjp(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y))
@@ -94,7 +105,7 @@ divide.defvjp(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y))
 @primitive("power", check=broadcast_check("power"))
 def power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-2) ** 0.5 = nan
-        return np.power(x, y)
+        return np.power(*_mixed(x, y))
 
 
 def _power_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -121,7 +132,7 @@ def _tie_mask(x: Any, y: Any, greater: bool) -> np.ndarray:
 
 @primitive("maximum", check=broadcast_check("maximum"), saves=("inputs",))
 def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.maximum(x, y)
+    return np.maximum(*_mixed(x, y))
 
 
 # NOTE: at ties the gradient is split evenly between the two inputs (as torch.maximum).
@@ -133,7 +144,7 @@ maximum.defvjp(
 
 @primitive("minimum", check=broadcast_check("minimum"), saves=("inputs",))
 def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.minimum(x, y)
+    return np.minimum(*_mixed(x, y))
 
 
 minimum.defvjp(

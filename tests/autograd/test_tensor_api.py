@@ -137,3 +137,23 @@ def test_promotion_with_python_scalars_and_zero_dim_matches_torch(dt: str) -> No
         ours = (ag.tensor(a) * ag.tensor(z)).dtype
         theirs = torch.result_type(torch.tensor(a), torch.tensor(z))
         assert str(ours) == str(theirs).replace("torch.", ""), (dt, zdt)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "maximum", "minimum"])
+def test_promotion_between_dimensioned_tensors_matches_torch(op: str) -> None:
+    torch = pytest.importorskip("torch")
+    ops = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+           "div": lambda x, y: x / y, "pow": lambda x, y: x ** y}
+    for da in _DTYPES:
+        for db in _DTYPES:
+            a, b = np.array([1, 2, 1]).astype(da), np.array([1, 1, 2]).astype(db)
+            f = ops.get(op) or (lambda x, y, lib: getattr(lib, op)(x, y))
+            call = (lambda lib, x, y: f(x, y, lib)) if op not in ops else (
+                lambda lib, x, y: f(x, y))
+            try:
+                theirs = call(torch, torch.tensor(a), torch.tensor(b)).dtype
+            except RuntimeError:
+                continue  # torch refuses this pair (e.g. bool - bool)
+            ours = call(ag, ag.tensor(a), ag.tensor(b)).dtype
+            assert str(ours) == str(theirs).replace("torch.", ""), (op, da, db)
