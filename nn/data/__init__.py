@@ -1,5 +1,6 @@
 """Datasets and batching (PyTorch's `torch.utils.data` and torchvision names): `Dataset`,
 `IterableDataset`, samplers, `DataLoader` (worker processes too), `random_split`, `MNIST`,
+`FashionMNIST`, `CIFAR10`,
 `Spiral`, `transforms`, `datasets`.
 
 >>> from nn.data import DataLoader, Spiral

@@ -178,10 +178,18 @@ class CIFAR10(Dataset):
         """Fetch and extract the archive into `root` unless all batches are already there."""
         if self._complete():
             return
-        if not self.mirrors:
-            raise RuntimeError("CIFAR10.download: no mirrors configured (CIFAR10.mirrors is empty)")
         self.root.mkdir(parents=True, exist_ok=True)
         archive = self.root / self.filename
+        if archive.is_file():  # fetched before but not extracted: use it if it checks out
+            try:
+                self._check_archive(archive, str(archive))
+            except CIFARError:
+                archive.unlink()
+            else:
+                self._extract_checked(archive)
+                return
+        if not self.mirrors:
+            raise RuntimeError("CIFAR10.download: no mirrors configured (CIFAR10.mirrors is empty)")
         errors = []
         for base in self.mirrors:
             url = f"{base if base.endswith('/') else base + '/'}{self.filename}"
@@ -204,6 +212,9 @@ class CIFAR10(Dataset):
                 f"({'; '.join(errors)}); extract it into {self.root} yourself or set "
                 "TRACEGRAD_DATA (mirrors: CIFAR10.mirrors)"
             )
+        self._extract_checked(archive)
+
+    def _extract_checked(self, archive: Path) -> None:
         self._extract(archive)
         if not self._complete():
             raise CIFARError(

@@ -321,3 +321,30 @@ def test_cifar_missing_files_error_names_folder_and_files(tmp_path, monkeypatch)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     with pytest.raises(FileNotFoundError, match=str(tmp_path / "home/.cache/tracegrad/cifar10")):
         CIFAR10(train=False)
+
+
+def test_cifar_archive_left_in_root_is_verified_then_extracted(tmp_path, monkeypatch, http_mirror):
+    evil = cifar_archive(tmp_path / "evil" / "cifar-10-binary.tar.gz", extra=_dotdot)
+    good = cifar_archive(tmp_path / "good" / "cifar-10-binary.tar.gz")
+    monkeypatch.setattr(CIFAR10, "tgz_md5", evil["md5"])
+    monkeypatch.setattr(CIFAR10, "mirrors", [http_mirror(tmp_path / "evil")])
+    root = tmp_path / "root"
+    with pytest.raises(RuntimeError, match="refusing unsafe tar member"):
+        CIFAR10(root, train=False, download=True)
+    # a verified archive already in root is extracted without the network
+    (root / "cifar-10-binary.tar.gz").write_bytes(
+        (tmp_path / "good" / "cifar-10-binary.tar.gz").read_bytes()
+    )
+    monkeypatch.setattr(CIFAR10, "tgz_md5", good["md5"])
+    monkeypatch.setattr(CIFAR10, "mirrors", [])
+    np.testing.assert_array_equal(CIFAR10(root, train=False, download=True).data, good["test_x"])
+
+
+def test_cifar_label_out_of_range_is_a_clear_error(tmp_path):
+    folder = tmp_path / "cifar-10-batches-bin"
+    folder.mkdir()
+    data, _, _ = cifar_records(np.random.default_rng(0), 2)
+    (folder / "test_batch.bin").write_bytes(bytes([12]) + data[1:])
+    (folder / "batches.meta.txt").write_text("\n".join(CLASSES))
+    with pytest.raises(CIFARError, match="test_batch.bin: label 12 is out of range 0..9"):
+        CIFAR10(tmp_path, train=False)
