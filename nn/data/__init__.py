@@ -1,5 +1,6 @@
 """Datasets and batching (PyTorch's `torch.utils.data` and torchvision names): `Dataset`,
 `IterableDataset`, samplers, `DataLoader` (worker processes too), `random_split`, `MNIST`,
+`FashionMNIST`, `CIFAR10`,
 `Spiral`, `transforms`, `datasets`.
 
 >>> from nn.data import DataLoader, Spiral
@@ -8,6 +9,7 @@
 
 from . import datasets, transforms
 from ._worker import WorkerInfo, get_worker_info
+from .cifar import CIFAR10, CIFARError
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import (
@@ -19,6 +21,7 @@ from .dataset import (
     random_split,
     train_val_split,
 )
+from .fashion_mnist import FashionMNIST
 from .mnist import MNIST, IDXError, parse_idx, read_idx
 from .sampler import (
     BatchSampler,
@@ -32,9 +35,12 @@ from .spiral import Spiral, make_spiral
 
 __all__ = [
     "BatchSampler",
+    "CIFAR10",
+    "CIFARError",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "FashionMNIST",
     "IDXError",
     "IterableDataset",
     "MNIST",

@@ -4,7 +4,8 @@ Files are looked for in `root`, else `$TRACEGRAD_DATA`, else `~/.cache/tracegrad
 `download=True` fetches missing files from `MNIST.mirrors` (or `$TRACEGRAD_MNIST_MIRROR`,
 a comma-separated list of base URLs), streamed to a temp file with a size cap (the file's
 uncompressed size) and an overall deadline per file (`download_deadline`), verifying the
-decompressed content before an atomic rename into place. A mirror that fails in any way
+decompressed content (or, with `md5_of = "gz"`, the `.gz` file itself) before an atomic
+rename into place. A mirror that fails in any way
 (HTTP error, cut-off body, non-HTTP bytes, trickle, flood, wrong MD5) is reported and the
 next one is tried.
 """
@@ -95,12 +96,14 @@ def read_idx(path: str | os.PathLike[str], md5: str | None = None) -> np.ndarray
     return parse_idx(content, str(path))
 
 
-def _verify_md5(content: bytes, expected: str, name: str) -> None:
+def _verify_md5(
+    content: bytes, expected: str, name: str, what: str = "the decompressed content"
+) -> None:
     got = hashlib.md5(content).hexdigest()
     if got != expected:
         raise IDXError(
-            f"{name}: MD5 mismatch of the decompressed content: expected {expected}, got {got}; "
-            "the file is corrupt or not the genuine MNIST file - delete it and download it again"
+            f"{name}: MD5 mismatch of {what}: expected {expected}, got {got}; "
+            "the file is corrupt or not the genuine file - delete it and download it again"
         )
 
 
@@ -110,6 +113,10 @@ class MNIST(Dataset):
     `.data` holds the uint8 images (N, 28, 28), `.targets` the int64 labels; `as_arrays()`
     returns the whole set as float arrays for full-batch training. `transform` is applied to
     each (1, 28, 28) image, `target_transform` to each label.
+
+    `md5_of` says what the MD5s in `resources` are of: "content" (the decompressed IDX bytes,
+    so raw and gzipped copies both verify) or "gz" (the `.gz` file as published; a raw copy
+    a user decompressed by hand cannot be checked against it and is read unverified).
     """
 
     resources: ClassVar[dict[bool, tuple[tuple[str, str], tuple[str, str]]]] = {
@@ -122,6 +129,9 @@ class MNIST(Dataset):
             ("t10k-labels-idx1-ubyte", "27ae3e4e09519cfbb04c329615203637"),
         ),
     }
+    md5_of: ClassVar[str] = "content"
+    #: Environment variable holding comma-separated mirror base URLs that override `mirrors`.
+    mirror_env: ClassVar[str] = "TRACEGRAD_MNIST_MIRROR"
     #: Base URLs tried in order; each must serve `<name>.gz`. `$TRACEGRAD_MNIST_MIRROR` wins.
     mirrors: ClassVar[list[str]] = [
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -157,7 +167,7 @@ class MNIST(Dataset):
         transform: Callable[[np.ndarray], Any] | None = None,
         target_transform: Callable[[int], Any] | None = None,
     ) -> None:
-        self.root = Path(root).expanduser() if root is not None else default_root()
+        self.root = Path(root).expanduser() if root is not None else self._default_root()
         self.train = bool(train)
         self.transform = transform
         self.target_transform = target_transform
@@ -179,6 +189,20 @@ class MNIST(Dataset):
 
     # ------------------------------------------------------------------ files
 
+    @classmethod
+    def _default_root(cls) -> Path:
+        return default_root()
+
+    def _verify(self, raw: bytes, md5: str, name: str, downloaded: bool = False) -> bytes:
+        """Check a file's bytes against `md5` as `md5_of` says; return the decompressed bytes."""
+        if self.md5_of == "gz":
+            if downloaded or raw[:2] == b"\x1f\x8b":
+                _verify_md5(raw, md5, name, "the .gz file")
+            return _decompress(raw, name)
+        content = _decompress(raw, name)
+        _verify_md5(content, md5, name)
+        return content
+
     def _find(self, name: str) -> Path | None:
         for candidate in (self.root / name, self.root / f"{name}.gz"):
             if candidate.is_file():
@@ -188,8 +212,8 @@ class MNIST(Dataset):
     def _missing_error(self, names: list[str]) -> FileNotFoundError:
         expected = ", ".join(f"{n}[.gz]" for n in names)
         return FileNotFoundError(
-            f"MNIST files not found in {self.root}: missing {expected}. Put the files there "
-            "(gzipped or not), pass root=..., set TRACEGRAD_DATA, or use download=True"
+            f"{type(self).__name__} files not found in {self.root}: missing {expected}. Put the "
+            "files there (gzipped or not), pass root=..., set TRACEGRAD_DATA, or use download=True"
         )
 
     def _load(self, name: str, md5: str) -> np.ndarray:
@@ -198,11 +222,11 @@ class MNIST(Dataset):
             names = [n for n, _ in self.resources[self.train]]
             missing = [n for n in names if self._find(n) is None]
             raise self._missing_error(missing)
-        return read_idx(path, md5)
+        return parse_idx(self._verify(path.read_bytes(), md5, str(path)), str(path))
 
     @classmethod
     def _mirror_list(cls) -> list[str]:
-        env = os.environ.get("TRACEGRAD_MNIST_MIRROR")
+        env = os.environ.get(cls.mirror_env)
         bases = [b.strip() for b in env.split(",") if b.strip()] if env else list(cls.mirrors)
         return [b if b.endswith("/") else b + "/" for b in bases]
 
@@ -210,7 +234,8 @@ class MNIST(Dataset):
         """Fetch this split's missing files into `root`, verified, written atomically."""
         mirrors = self._mirror_list()
         if not mirrors:
-            raise RuntimeError("MNIST.download: no mirrors configured (MNIST.mirrors is empty)")
+            who = type(self).__name__
+            raise RuntimeError(f"{who}.download: no mirrors configured ({who}.mirrors is empty)")
         for name, md5 in self.resources[self.train]:
             if self._find(name) is not None:
                 continue
@@ -220,7 +245,7 @@ class MNIST(Dataset):
                 url = f"{base}{name}.gz"
 
                 def verify(tmp: Path, url: str = url, md5: str = md5) -> None:
-                    _verify_md5(_decompress(tmp.read_bytes(), url), md5, url)
+                    self._verify(tmp.read_bytes(), md5, url, downloaded=True)
 
                 staged = self.root / f"{name}.download"
                 try:
@@ -243,8 +268,8 @@ class MNIST(Dataset):
                 tried = "; ".join(errors)
                 raise RuntimeError(
                     f"could not download {name} from {', '.join(mirrors)} ({tried}); put the "
-                    f"files in {self.root} or set TRACEGRAD_DATA (mirrors: MNIST.mirrors or "
-                    "TRACEGRAD_MNIST_MIRROR)"
+                    f"files in {self.root} or set TRACEGRAD_DATA (mirrors: "
+                    f"{type(self).__name__}.mirrors or {self.mirror_env})"
                 )
 
     # ------------------------------------------------------------------ access
@@ -253,7 +278,7 @@ class MNIST(Dataset):
         return int(self.data.shape[0])
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        i = _check_index(index, len(self), "MNIST")
+        i = _check_index(index, len(self), type(self).__name__)
         img: Any = (self.data[i].astype(np.float32) / np.float32(255.0))[None]
         target: Any = int(self.targets[i])
         if self.transform is not None:
@@ -290,4 +315,4 @@ class MNIST(Dataset):
 
     def __repr__(self) -> str:
         split = "train" if self.train else "test"
-        return f"MNIST(split={split}, n={len(self)}, root={str(self.root)!r})"
+        return f"{type(self).__name__}(split={split}, n={len(self)}, root={str(self.root)!r})"
