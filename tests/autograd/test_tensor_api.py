@@ -143,14 +143,13 @@ def test_promotion_with_python_scalars_and_zero_dim_matches_torch(dt: str) -> No
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "maximum", "minimum"])
 def test_promotion_between_dimensioned_tensors_matches_torch(op: str) -> None:
     torch = pytest.importorskip("torch")
-    ops = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
-           "div": lambda x, y: x / y, "pow": lambda x, y: x ** y}
+    ops = {"add": lambda lib, x, y: x + y, "sub": lambda lib, x, y: x - y,
+           "mul": lambda lib, x, y: x * y, "div": lambda lib, x, y: x / y,
+           "pow": lambda lib, x, y: x ** y}
+    call = ops.get(op) or (lambda lib, x, y: getattr(lib, op)(x, y))
     for da in _DTYPES:
         for db in _DTYPES:
             a, b = np.array([1, 2, 1]).astype(da), np.array([1, 1, 2]).astype(db)
-            f = ops.get(op) or (lambda x, y, lib: getattr(lib, op)(x, y))
-            call = (lambda lib, x, y: f(x, y, lib)) if op not in ops else (
-                lambda lib, x, y: f(x, y))
             try:
                 theirs = call(torch, torch.tensor(a), torch.tensor(b)).dtype
             except RuntimeError:
