@@ -9,13 +9,13 @@
 True
 """
 
+from autograd.clip import clip_grad_norm_, clip_grad_value_
 from optim import lr_scheduler, search
 from optim.adadelta import Adadelta, adadelta
 from optim.adagrad import Adagrad, adagrad
 from optim.adam import Adam, AdamW, adam
 from optim.adamax import Adamax, adamax
 from optim.asgd import ASGD, asgd
-from optim.clip import clip_grad_norm_, clip_grad_value_
 from optim.early_stopping import EarlyStopping
 from optim.lbfgs import LBFGS
 from optim.nadam import NAdam, nadam

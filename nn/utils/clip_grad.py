@@ -1,12 +1,12 @@
 """`nn.utils.clip_grad_norm_` / `clip_grad_value_` with PyTorch's signatures, on top of
-`optim.clip` (one implementation, shared with `optim.fit`)."""
+`autograd.clip` (one implementation, shared with `optim.fit` and `optim.clip_grad_norm_`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from autograd import clip as _clip
 from autograd.tensor import Tensor
-from optim import clip as _clip
 
 
 def _check_foreach(foreach: bool | None, fn: str) -> None:
