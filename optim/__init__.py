@@ -9,7 +9,7 @@
 True
 """
 
-from autograd.clip import clip_grad_norm_, clip_grad_value_
+from autograd.grad_clip import clip_grad_norm_, clip_grad_value_
 from optim import lr_scheduler, search
 from optim.adadelta import Adadelta, adadelta
 from optim.adagrad import Adagrad, adagrad

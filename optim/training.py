@@ -29,7 +29,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
-from autograd.clip import clip_grad_norm_
+from autograd.grad_clip import clip_grad_norm_
 from optim import _study
 from optim.early_stopping import EarlyStopping
 from optim.lr_scheduler import ReduceLROnPlateau

@@ -1,11 +1,11 @@
 """`nn.utils.clip_grad_norm_` / `clip_grad_value_` with PyTorch's signatures, on top of
-`autograd.clip` (one implementation, shared with `optim.fit` and `optim.clip_grad_norm_`)."""
+`autograd.grad_clip` (one implementation, shared with `optim.fit` and `optim.clip_grad_norm_`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from autograd import clip as _clip
+from autograd import grad_clip as _clip
 from autograd.tensor import Tensor
 
 
