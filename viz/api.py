@@ -12,7 +12,7 @@ import graphviz
 from autograd.graph import Graph
 from autograd.tensor import Tensor
 from viz import render as _render
-from viz.checks import check_marks, check_results
+from viz.checks import check_marks, check_passes, check_results
 from viz.dot import EDGE_LABEL_LIMIT, Marks, Options, build
 from viz.layout import Plan, plan
 from viz.style import HEAT_RANGE
@@ -77,6 +77,7 @@ def draw(
     depth: int | None = None,
     collapse_repeats: bool = False,
     check: Any = None,
+    show_passed: bool = False,
     source: bool = False,
     timing: bool = False,
     edge_labels: bool | None = None,
@@ -93,7 +94,8 @@ def draw(
     norm (default: on when gradients were recorded). depth: fold modules at that path depth
     into one box each. collapse_repeats: fold repeated blocks (RNN steps). check: paint the
     ops whose local VJP disagrees with finite differences red, from the result of
-    `ag.gradcheck_graph(f, inputs)` given as `target` (check=True or None) or as `check=`.
+    `ag.gradcheck_graph(f, inputs)` given as `target` (check=True or None) or as `check=`;
+    show_passed: paint the ops whose check passed green too (exercise verdicts).
     source: show each op's `file:line`. timing: forward/backward time and saved memory.
     step: show the backward pass as it stood after that step (see `backward_steps`).
     rankdir: "TB" (top to bottom) or "LR" (left to right, for long chains).
@@ -108,6 +110,7 @@ def draw(
     p = _fit(g, depth, collapse_repeats, max_nodes, sides)
     marks = Marks(
         checks=check_marks(g, results),
+        passed=check_passes(g, results) if show_passed else {},
         nonfinite=g.first_nonfinite(),
         untrained=set(g.parameters_without_gradient_path()),
     )

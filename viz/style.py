@@ -32,6 +32,8 @@ BACKWARD_EDGE = {"color": "#bf360c", "fontcolor": "#bf360c", "dir": "back"}
 ALERT = "#d32f2f"
 WARN = "#ef6c00"
 FAILED_CHECK_STYLE = {"fillcolor": "#ffcdd2", "color": ALERT, "penwidth": "3"}
+PASS = "#2e7d32"
+PASSED_CHECK_STYLE = {"fillcolor": "#c8e6c9", "color": PASS, "penwidth": "3"}
 NONFINITE_STYLE = {"color": ALERT, "penwidth": "4", "peripheries": "2"}
 UNTRAINED_STYLE = {"color": WARN, "penwidth": "3", "style": "filled,dashed"}
 

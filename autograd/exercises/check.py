@@ -226,16 +226,16 @@ def _as_function(ex: Exercise, backward: Callable[..., Any], sample: dict[str, A
         gs = _grads(ex, backward, np.asarray(g.data, dtype=np.float64), ctx.cache, shapes)
         return tuple(Tensor(a) for a in gs)
 
-    name = f"{ex.name} (your VJP)"
+    name = "your_" + "".join(c if c.isalnum() else "_" for c in ex.name)  # YourReluBackward
     return type(name, (Function,), {"forward": staticmethod(forward),
                                     "backward": staticmethod(vjp)})
 
 
 _PATTERN_TEXT = {
-    "sign flip": "sign flipped: your gradient is exactly minus the true one (a - for a +, "
-                 "or (a - b) written as (b - a))",
-    "transposed": "your gradient is the true one transposed ({detail}): check which factor "
-                  "is transposed and the order of the product",
+    "sign flip": "sign flipped: yours is exactly minus the true gradient (a - for a +, or "
+                 "b - a for a - b)",
+    "transposed": "transposed: yours is the true gradient transposed; check which factor you "
+                  "transposed and the order of the product",
     "zero row": "zero rows where the true gradient is not: {detail}",
     "zero column": "zero columns where the true gradient is not: {detail}",
 }
@@ -300,7 +300,7 @@ def check(ex: Exercise, solution: Any, *, seed: int = 0, eps: float = 1e-6, atol
 
     def loss(*ts: Tensor) -> Tensor:
         y = fn.apply(*ts)
-        return y if out.ndim == 0 else (y * Tensor(g)).sum()
+        return y if out.ndim == 0 else (y * Tensor(g, name="g")).sum()
 
     graph_check = gradcheck_graph(loss, xs, eps, atol, rtol, seed=check_seed)
     report = gradcheck_report(lambda *ts: fn.apply(*ts), xs, eps, atol, rtol, seed=check_seed)
@@ -315,7 +315,7 @@ def check(ex: Exercise, solution: Any, *, seed: int = 0, eps: float = 1e-6, atol
             result.notes.append(f"eps sweep: {verdict.kind}: {verdict.explanation}")
         node.status = "fail"
         node.problems = [f"d{f.input}: {f.explanation}" for f in result.findings if not f.passed]
-    _name_inputs(graph_check, ex.wrt)
+    _name_inputs(graph_check, oid, ex.wrt)
     result.graph_check = GraphCheck(graph_check.graph, {oid: node})
     result.op_id = oid
     return result
@@ -337,8 +337,10 @@ def _own_node(gc: GraphCheck, op_name: str) -> str:
     return next(oid for oid, op in gc.graph.ops.items() if op.op == op_name)
 
 
-def _name_inputs(gc: GraphCheck, names: tuple[str, ...]) -> None:
-    """Inputs are traced as arg0, arg1 ...: show the exercise's own names."""
+def _name_inputs(gc: GraphCheck, oid: str, names: tuple[str, ...]) -> None:
+    """Inputs are traced as arg0, arg1 ...: show the exercise's own names (and hide the
+    Function's internal layout parameters on the learner's node)."""
+    gc.graph.ops[oid].params = {}
     for tn in gc.graph.tensors.values():
         if tn.name and tn.name.startswith("arg") and tn.name[3:].isdigit():
             tn.name = names[int(tn.name[3:])]
@@ -351,5 +353,5 @@ def _paint_unchecked(result: ExerciseResult, fn: type[Function], xs: tuple[Any, 
     status = "fail"
     node = NodeCheck(oid, fn.__name__, status, problems=list(result.notes))
     gc = GraphCheck(graph, {oid: node})
-    _name_inputs(gc, result.exercise.wrt)
+    _name_inputs(gc, oid, result.exercise.wrt)
     result.graph_check, result.op_id = gc, oid
