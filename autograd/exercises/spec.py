@@ -67,6 +67,7 @@ class Exercise:
     def starter(self) -> str:
         """The text of the starter file: forward given, backward left to write."""
         target = self.target or self.name
+        hint_for = starter_name(target) if self.target else self.name
         grads = ", ".join(f"dL/d{n}" for n in self.wrt)
         ret = grads if len(self.wrt) == 1 else f"the tuple ({grads})"
         helpers = "".join(_source(h) + "\n\n" for h in self.helpers)
@@ -78,7 +79,7 @@ class Exercise:
             f'"""tracegrad exercise {self.name}: {self.title} -- write the backward yourself.\n'
             f"\n{self.lesson}\n\n"
             f"Check it:   tracegrad exercise check {starter_name(target)}\n"
-            f"Stuck?      tracegrad exercise hint {target} --level 1   (then 2, 3)\n"
+            f"Stuck?      tracegrad exercise hint {hint_for} --level 1   (then 2, 3)\n"
             f'"""\n\nimport numpy as np\n\n'
             f"EXERCISE = {target!r}\n{shapes}\n\n"
             f"{helpers}"
