@@ -178,15 +178,20 @@ def _learner_line(exc: BaseException) -> str:
 
 
 def _grads(ex: Exercise, backward: Callable[..., Any], g: np.ndarray, cache: Any,
-           shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
-    """Call the learner's backward on copies; return its gradients or raise `_Failed`."""
+           shapes: list[tuple[int, ...]], notes: list[str] | None = None) -> list[np.ndarray]:
+    """Call the learner's backward on copies; return its gradients or raise `_Failed`.
+    A write into those copies is noted in `notes` (the engine may share g between nodes)."""
+    g_in, cache_in = g.copy(), copy.deepcopy(cache)
     try:
-        res = backward(g.copy(), copy.deepcopy(cache))
+        res = backward(g_in, cache_in)
     except NotImplementedError as exc:
         raise _Failed("todo", f"backward is not written yet ({exc})") from None
     except Exception as exc:
         raise _Failed("error", f"your backward raised {type(exc).__name__}: {exc}"
                       f"{_learner_line(exc)}") from None
+    if notes is not None and not (_same(g_in, g) and _same(cache_in, cache)):
+        notes.append("note: your backward modified g or the cache in place; the checker "
+                     "passed copies, but autograd may share g between nodes")
     names = [f"dL/d{n}" for n in ex.wrt]
     if len(ex.wrt) == 1 and not isinstance(res, (tuple, list)):
         res = (res,)
@@ -286,16 +291,12 @@ def check(ex: Exercise, solution: Any, *, seed: int = 0, eps: float = 1e-6, atol
     fn = _as_function(ex, backward, sample, shapes)
     result = ExerciseResult(ex, "pass", where)
     try:
-        g_seen, cache_seen = g.copy(), copy.deepcopy(cache)
-        mine = _grads(ex, backward, g, cache, shapes)
+        mine = _grads(ex, backward, g, cache, shapes, result.notes)
     except _Failed as exc:
         result.status = exc.status
-        result.notes.append(str(exc))
+        result.notes.insert(0, str(exc))
         _paint_unchecked(result, fn, xs)
         return result
-    if not _same(g, g_seen) or not _same(cache, cache_seen):
-        result.notes.append("note: your backward modified g or the cache in place; the "
-                            "checker passed copies, but autograd may share g between nodes")
     ref = [np.asarray(r, dtype=np.float64) for r in _tuple(ex.reference(g, cache))]
 
     def loss(*ts: Tensor) -> Tensor:
