@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autograd.errors import ShapeError
 from autograd.function import Function
 from autograd.gradcheck import GraphCheck, NodeCheck, gradcheck_graph, gradcheck_report
 from autograd.gradcheck.mismatch import MismatchMap, find_pattern
@@ -137,6 +138,9 @@ def load_module(path: str | Path) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
         raise ValueError(f"exercise: {path} line {exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:  # the learner's top-level code raised: say where, in one line
+        raise ValueError(f"exercise: importing {path} failed: {type(exc).__name__}: {exc}"
+                         f"{_learner_line(exc)}") from None
     finally:
         sys.path.remove(str(p.parent))
     return module
@@ -205,17 +209,21 @@ def _grads(ex: Exercise, backward: Callable[..., Any], g: np.ndarray, cache: Any
             raise _Failed("error", f"backward returned None for {name}")
         arr = np.asarray(r.data if isinstance(r, Tensor) else r, dtype=np.float64)
         if arr.shape != shape:
-            msg = f"{name} has shape {arr.shape}; it must have {x}'s shape {shape}"
-            try:
-                axes, _ = sum_to_axes(arr.shape, shape)
-                msg += f" (sum it over axis {axes}: {x} was broadcast there)"
-            except Exception:
-                pass
-            raise _Failed("error", msg)
+            raise _Failed("error", f"{name} has shape {arr.shape}; it must have {x}'s shape "
+                          f"{shape}{_sum_hint(arr.shape, shape, x)}")
         if not np.all(np.isfinite(arr)):
             raise _Failed("error", f"{name} contains NaN or inf")
         out.append(arr)
     return out
+
+
+def _sum_hint(got: tuple[int, ...], want: tuple[int, ...], x: str) -> str:
+    """` (sum it over axis (0,): b was broadcast there)` when `got` reduces to `want`."""
+    try:
+        axes, _ = sum_to_axes(got, want)
+    except ShapeError:
+        return ""
+    return f" (sum it over axis {axes}: {x} was broadcast there)"
 
 
 def _as_function(ex: Exercise, backward: Callable[..., Any], sample: dict[str, Any],

@@ -57,9 +57,9 @@ def _exercise(name: str, shapes: list[str] | None = None) -> Any:
     from autograd.exercises import exercise, for_file
     from tracegrad.cli.gradcheck import parse_shape
 
-    if name.endswith(".py") and Path(name).is_file():
-        return for_file(name)[0]
     try:
+        if name.endswith(".py") and Path(name).is_file():
+            return for_file(name)[0]
         return exercise(name, [parse_shape(s) for s in shapes or []])
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
@@ -91,7 +91,10 @@ def _check(args: argparse.Namespace) -> int:
 
     if not Path(args.file).is_file():
         raise UsageError(f"no such file: {args.file}")
-    ex, module = for_file(args.file)
+    try:
+        ex, module = for_file(args.file)
+    except KeyError as exc:  # an EXERCISE line naming no exercise
+        raise UsageError(f"{args.file}: {exc.args[0]}") from None
     result = ex.check(module, seed=args.seed)
     print(result.explain())
     if not args.no_graph:
