@@ -229,3 +229,17 @@ def test_reference_matches_torch(name):
     mine = mine if isinstance(mine, tuple) else (mine,)
     for k, a, b in zip(ex.wrt, mine, theirs, strict=True):
         np.testing.assert_allclose(a, b.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_backward_failing_only_on_a_later_call_is_an_error_not_a_crash():
+    calls = []
+
+    def flaky(g, cache):
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("only the first call works")
+        return g * (1 - cache[0] ** 2)
+
+    r = ag.exercise("tanh").check(flaky)
+    assert r.status == "error" and "only the first call works" in r.headline
+    assert "test_exercises.py" in r.headline  # the learner's line, not numpy's or ours
