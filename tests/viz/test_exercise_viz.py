@@ -3,6 +3,9 @@ with the explanation when it fails; a notebook result shows it inline."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -60,3 +63,23 @@ def test_png_and_notebook_html(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = result._repr_html_()
     assert "<svg" in html and "tanh: FAIL" in html and "sign flipped" in html
+
+
+@needs_dot
+def test_result_displays_in_a_real_jupyter_kernel(monkeypatch):
+    """`_repr_html_` in Jupyter itself: the explanation and the painted SVG, inline."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("PYTHONPATH", str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import autograd as ag, viz\n"
+                                  "ex = ag.exercise('relu')"),
+        nbformat.v4.new_code_cell("ex.check(lambda g, cache: g * (cache[0] > 0))"),
+    ])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    (out,) = nb.cells[1].outputs
+    html = out["data"]["text/html"]
+    assert "relu: PASS" in html and "<svg" in html
+    assert style.PASSED_CHECK_STYLE["fillcolor"] in html
