@@ -29,6 +29,7 @@ from autograd.gradcheck.inputs import (
     prepare,
 )
 from autograd.gradcheck.mismatch import MismatchMap, mismatch_map
+from autograd.gradcheck.numeric import probe_rng
 from autograd.ops.shape import concatenate
 from autograd.tensor import Tensor
 
@@ -244,7 +245,7 @@ def gradcheck_report(
         with mode.no_grad():
             outs = output_leaves(f(*call))
         if grad_outputs is None:
-            rng = np.random.default_rng(seed)
+            rng = probe_rng(seed)
             vs = [rng.standard_normal(_shape(o)) for o in outs]
         else:
             given = grad_outputs if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]

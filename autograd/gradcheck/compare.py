@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from autograd.gradcheck.inputs import GradcheckError
-from autograd.gradcheck.numeric import directional_outputs, perturbed_outputs
+from autograd.gradcheck.numeric import directional_outputs, perturbed_outputs, probe_rng
 
 FULL_FALLBACK = 200_000  # locate a fast-mode failure with the full Jacobian up to this size
 
@@ -131,7 +131,7 @@ class _Checker:
     ) -> None:
         self.p = problem
         self.eps, self.atol, self.rtol, self.nondet_tol = eps, atol, rtol, nondet_tol
-        self.rng = np.random.default_rng(seed)
+        self.rng = probe_rng(seed)
         self.tol = f"atol={atol:g}, rtol={rtol:g}, eps={eps:g}"
         self._rows: list[list[np.ndarray]] | None = None
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from autograd.gradcheck.compare import FULL_FALLBACK, Problem
-from autograd.gradcheck.numeric import directional_outputs, perturbed_outputs
+from autograd.gradcheck.numeric import directional_outputs, perturbed_outputs, probe_rng
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -142,7 +142,7 @@ class _Sweeper:
         self.base = problem.evaluate()
         self.full = not projection
         m = self.base.size
-        rng = np.random.default_rng(seed)
+        rng = probe_rng(seed)
         if self.full:
             rows = [problem.pullback(np.eye(1, m, r)[0]) for r in range(m)]
             self.jac = [np.stack([row[i].reshape(-1) for row in rows]) if m

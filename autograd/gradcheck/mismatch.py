@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autograd.gradcheck.numeric import perturbed_outputs
+from autograd.gradcheck.numeric import perturbed_outputs, probe_rng
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -188,7 +188,7 @@ def mismatch_map(report: GradcheckReport, input: int | str | None = None) -> Mis
     if base.size == 1:
         v = np.ones(1)
     else:
-        v = np.random.default_rng(report.seed).standard_normal(base.size)
+        v = probe_rng(report.seed).standard_normal(base.size)
     x = problem.arrays[i]
     analytic = np.asarray(problem.pullback(v)[i], dtype=np.float64).reshape(x.shape)
     plus, minus = perturbed_outputs(problem.evaluate, x, report.eps)

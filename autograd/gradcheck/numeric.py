@@ -14,6 +14,12 @@ from autograd.tensor import Tensor
 Evaluate = Callable[[], np.ndarray]
 
 
+def probe_rng(seed: int | None) -> np.random.Generator:
+    """The generator of random probe vectors: a stream apart from `default_rng(seed)`, which
+    users (and `tracegrad gradcheck`) draw the inputs from, so a probe never equals an input."""
+    return np.random.default_rng(None if seed is None else [seed, 0x9B0BE])
+
+
 def perturbed_outputs(evaluate: Evaluate, x: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
     """f at x + eps*e_j and x - eps*e_j for every element j: two (x.size, out_size) arrays.
 

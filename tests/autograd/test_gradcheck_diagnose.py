@@ -77,6 +77,22 @@ def test_a_transposed_gradient_is_named():
     np.testing.assert_allclose(mm.analytic, mm.numerical.T, atol=1e-6)
 
 
+# x @ w whose VJP for w returns the transpose of the right gradient, (x.T @ g).T.
+_matmul2_t = Primitive("_test_diag_matmul2_t", lambda x, w: x @ w).defvjp(
+    lambda g, ans, x, w: ag.matmul(g, w.T), lambda g, ans, x, w: ag.matmul(x.T, g).T)
+
+
+def test_probes_are_not_the_inputs_drawn_from_the_same_seed():
+    # `tracegrad gradcheck --seed 0` draws its inputs from default_rng(0) and checks with
+    # seed=0. A probe v from that same stream equals x, and the wrong (x.T @ v).T = x.T @ x
+    # is symmetric: the transposed gradient would look right.
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((4, 4)), rng.standard_normal((4, 4))
+    rep = ag.gradcheck_report(_matmul2_t, (x, w), seed=0)
+    assert not rep.passed
+    assert rep.mismatch_map(input=1).pattern == "transposed"
+
+
 def test_swapped_blocks_read_as_transposed():
     mm = ag.gradcheck_report(lambda a: (_swapped(a) * C[:, :4].T).sum(),
                              RNG.standard_normal((4, 3))).mismatch_map()
