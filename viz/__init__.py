@@ -6,11 +6,14 @@
 >>> path = viz.render(g, "/tmp/graph.dot")    # .svg/.png/.pdf need the `dot` program
 
 `viz.explore(g, "graph.html")` writes one self-contained interactive page (pan, zoom, fold
-modules, forward and backward linked). `backward_steps` writes a step-through of the backward
-pass; `viz.plots` has the training pictures (matplotlib).
+modules, forward and backward linked). `viz.explain_grad(loss, param)` says where the
+gradient from the loss to a parameter vanishes, and why. `backward_steps` writes a
+step-through of the backward pass; `viz.plots` has the training pictures (matplotlib).
 """
 
 from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, render
+from viz.explain import explain_grad
+from viz.explain_report import GradReport
 from viz.explore import Explorer, explore
 from viz.render import GraphvizNotFound
 from viz.steps import backward_steps
@@ -19,12 +22,14 @@ from viz.style import HEAT_RANGE
 __all__ = [
     "HEAT_RANGE",
     "Explorer",
+    "GradReport",
     "MAX_NODES",
     "GraphTooLarge",
     "GraphvizNotFound",
     "as_graph",
     "backward_steps",
     "draw",
+    "explain_grad",
     "explore",
     "render",
 ]
