@@ -172,8 +172,8 @@ def _best_paths(flow: Flow, param: Tensor, leads: dict[Node, bool], target: Node
 def _culprit(edges: list[EdgeGain]) -> tuple[EdgeGain | None, str]:
     """On the strongest path below its peak: the op kind whose gains multiply to the least,
     its worst edge, and the reason in words."""
-    peak_at = max(range(len(edges)), key=lambda j: edges[j].grad_in, default=0)
-    below = edges[peak_at + 1:]
+    peak_at = max(range(1, len(edges)), key=lambda j: edges[j].grad_out, default=0)
+    below = edges[peak_at:]
     zero = next((e for e in below if e.grad_out > 0 and e.grad_in == 0), None)
     if zero is not None:
         return zero, (f"{zero.op} sends no gradient at all to input {zero.input}"
@@ -327,9 +327,13 @@ def explain(flow: Flow, param: Tensor, *, max_paths: int = MAX_PATHS, name: str 
                     for i, e in enumerate(n.edges) if _hits(e, param, target, leads)]
     report.param_grad = (flow.gout.get(target, 0.0) if target is not None
                          else flow.leaf_grad.get(id(param), 0.0))
-    top = max(report.edges, key=lambda e: e.grad_in, default=None)
-    if top is not None:  # the loss's own seed (norm 1) is no peak: it is the unit
-        report.peak, report.peak_key = top.grad_in, f"{top.key} input {top.input}"
+    # the peak: the largest total gradient at an op's output on the strongest path (partial
+    # gradients of branches can cancel; side branches such as a variance are other units),
+    # the loss's own seed (norm 1) left out: it is the unit, not a signal
+    top = max(report.paths[0].edges[1:], key=lambda e: e.grad_out, default=None)
+    report.peak, report.peak_key = report.param_grad, report.param
+    if top is not None and top.grad_out > (report.param_grad or 0.0):
+        report.peak, report.peak_key = top.grad_out, top.key
     if report.peak and report.param_grad is not None:
         report.collapsed = report.param_grad < COLLAPSE * report.peak
     culprit, why = _culprit(report.paths[0].edges if report.paths else [])

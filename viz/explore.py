@@ -50,8 +50,7 @@ def page(data: dict[str, Any], title: str) -> str:
         f"<title>{html_text(title)}</title>\n<style>{_asset('explore.css')}</style></head>\n"
         f"<body>{_asset('explore.html')}\n"
         f"<script id=\"tg-data\" type=\"application/json\">{script_json(data)}</script>\n"
-        f"<script>{_asset('explore.js')}</script>\n"
-        f"<script>{_asset('explore_flow.js')}</script>\n</body></html>\n"
+        f"<script>{_asset('explore.js')}\n{_asset('explore_flow.js')}</script>\n</body></html>\n"
     )
 
 
