@@ -91,7 +91,7 @@ def explain_data(g: Graph, nodes: list[dict[str, Any]]) -> dict[str, Any]:
         flow = Flow(out)
     except RuntimeError:  # the graph was freed: nothing to replay
         return {}
-    op_keys, _ = _keys(g, out)
+    op_keys, leaf = _keys(g, out)
     _, bw, tn = _index(nodes)
     bw_of_key = {k: bw[oid] for oid, k in op_keys.items() if oid in bw}
     tensors: dict[str, Tensor] = {}
@@ -102,7 +102,7 @@ def explain_data(g: Graph, nodes: list[dict[str, Any]]) -> dict[str, Any]:
                 tensors.setdefault(tid, t)
     result: dict[str, Any] = {}
     for tid, t in list(tensors.items())[:EXPLAIN_PARAMS]:
-        r = explain(flow, t, name=g.tensors[tid].name or tid, max_paths=1)
+        r = explain(flow, t, name=leaf.get(tid) or g.tensors[tid].name or tid, max_paths=1)
         path = r.paths[0].edges[:PATH_EDGES] if r.paths else []
         result[str(tn[tid])] = {
             "verdict": r.verdict, "lines": [clean(s) for s in r.summary()],
