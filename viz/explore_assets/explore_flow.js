@@ -5,12 +5,14 @@
   "use strict";
   const X = window.tgExplore, D = X.D, N = D.nodes, F = D.flow, EX = D.explain || {};
   const $ = (id) => document.getElementById(id);
+  const DECADES = 6;  // the colour scale spans at least this many powers of ten
   const slot = new Map(F ? F.nodes.map((n, j) => [n, j]) : []);
   let step = F ? F.steps.length - 1 : 0;
   let lo = Infinity, hi = -Infinity;  // log10 range over every step, so steps compare
   if (F) for (const r of F.norms) for (const v of r) if (v > 0) {
     lo = Math.min(lo, Math.log10(v)); hi = Math.max(hi, Math.log10(v));
   }
+  lo = Math.min(lo, hi - DECADES);  // a net whose norms stay within a few decades stays lit
 
   function colour(v) {  // faint grey-blue (vanished) -> bright orange (lit)
     if (v === null || v === undefined) return null;
@@ -117,7 +119,7 @@
     const key = document.createElement("div");
     key.className = "tg-flow-key";
     key.textContent = "colour: faint = " + X.fmt(Math.pow(10, lo)) + ", bright = " +
-      X.fmt(Math.pow(10, hi)) + " (log scale over all steps)";
+      X.fmt(Math.pow(10, hi)) + " (log scale over all steps, at least " + DECADES + " decades)";
     div.append(b, range, st, tx, key);
     $("tg-side").insertBefore(div, $("tg-panel"));
     range.addEventListener("input", () => setStep(+range.value));
