@@ -51,6 +51,7 @@ class Flow:
         self.gout: dict[Node, float] = {}
         self.gin: dict[Node, list[float | None]] = {}
         self.leaf_grad: dict[int, float] = {}
+        self._edges: dict[tuple[Node, int], EdgeGain] = {}
         leaves = list({id(e): e for n, _ in self.order for e in n.edges
                        if isinstance(e, Tensor)}.values())
         if not self.order:
@@ -70,12 +71,17 @@ class Flow:
                 self.leaf_grad[id(t)] = norm(gr.data)
 
     def edge(self, node: Node, i: int) -> EdgeGain:
-        """The gain record of `node`'s VJP to input `i`, with what the op did to the signal."""
-        gout = self.gout.get(node, 0.0)
-        gin = (self.gin.get(node) or [None] * (i + 1))[i] or 0.0
-        return EdgeGain(key=self.keys[node], op=node.prim.name, module=node.module,
-                        location=node.location, input=i, grad_out=gout, grad_in=gin,
-                        gain=gin / gout if gout > 0 else None, note=diagnose(node, i))
+        """The gain record of `node`'s VJP to input `i`, with what the op did to the signal
+        (made once: every parameter explained from this pass shares it)."""
+        rec = self._edges.get((node, i))
+        if rec is None:
+            gout = self.gout.get(node, 0.0)
+            gin = (self.gin.get(node) or [None] * (i + 1))[i] or 0.0
+            rec = EdgeGain(key=self.keys[node], op=node.prim.name, module=node.module,
+                           location=node.location, input=i, grad_out=gout, grad_in=gin,
+                           gain=gin / gout if gout > 0 else None, note=diagnose(node, i))
+            self._edges[(node, i)] = rec
+        return rec
 
 
 def diagnose(node: Node, i: int) -> str:
