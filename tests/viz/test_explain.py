@@ -128,3 +128,12 @@ def test_bad_input_is_refused() -> None:
     loss.backward()
     with pytest.raises(RuntimeError, match="freed by backward"):
         viz.explain_grad(loss, w)
+
+
+def test_an_intermediate_tensor_can_be_explained() -> None:
+    w = _w([0.5, -1.0])
+    h = ag.tanh(w * 3.0)
+    r = viz.explain_grad((h * h).sum(), h, name="h")
+    assert r.connected and r.n_paths == 2  # both operands of h * h
+    assert r.param_grad == pytest.approx(np.linalg.norm(2 * h.data))
+    assert all(e.op != "tanh" for p in r.paths for e in p.edges)  # the walk stops at h
