@@ -30,6 +30,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 from autograd.grad_clip import clip_grad_norm_
+from autograd.grad_flow import GradFlowLog, recording
 from optim import _study
 from optim.early_stopping import EarlyStopping
 from optim.lr_scheduler import ReduceLROnPlateau
@@ -134,13 +135,15 @@ def accuracy(output: np.ndarray, target: np.ndarray) -> float | None:
 
 class History:
     """Per-epoch records of `fit`: `history["loss"]`, `"acc"`, `"val_loss"`, `"val_acc"`,
-    `"lr"`; `stopped_early` and `stop_reason` say why training ended before `epochs`."""
+    `"lr"`; `stopped_early` and `stop_reason` say why training ended before `epochs`;
+    `grad_flow` holds the per-node gradient norms asked for with `record_grad_flow`."""
 
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
         self.epochs: int = 0
         self.stopped_early: bool = False
         self.stop_reason: str | None = None
+        self.grad_flow: GradFlowLog | None = None
 
     def append(self, record: dict[str, float | None]) -> None:
         """Add one epoch's values (None values are skipped)."""
@@ -294,6 +297,7 @@ def fit(
     metric: Metric | None = accuracy,
     regularizer: Callable[[], Tensor] | None = None,
     progress: bool = True,
+    record_grad_flow: int | None = None,
 ) -> History:
     """Train `model` for `epochs` and return its `History`; a tqdm bar shows loss/accuracy.
 
@@ -304,6 +308,9 @@ def fit(
     validation data, step `scheduler` (`ReduceLROnPlateau` gets `monitor`), then
     `early_stopping` on `monitor` ("val_loss", "val_acc", "loss" or "acc").
     `regularizer()` is added to each batch loss (e.g. `lambda: l1_penalty(params, 1e-4)`).
+    `record_grad_flow=n` logs the gradient norm reaching every node (keyed `module/op#k`) and
+    every parameter on steps 0, n, 2n... into `history.grad_flow`, for `viz.explore(...,
+    grad_flow=history)` to play back.
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"Invalid epochs: {epochs} (expected an int >= 0)")
@@ -311,11 +318,20 @@ def fit(
         raise ValueError(f"Invalid batch_size: {batch_size} (expected a positive int or None)")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an optim.Optimizer, got {type(optimizer).__name__}")
+    if record_grad_flow is not None and (
+        not isinstance(record_grad_flow, int) or isinstance(record_grad_flow, bool)
+        or record_grad_flow <= 0
+    ):
+        raise ValueError(f"Invalid record_grad_flow: {record_grad_flow!r} (expected a positive "
+                         "int: record every that many steps, or None)")
     rng = _rng(seed)
     if val_data is None and _is_array_pair(train_data) and val_split > 0:
         (xt, yt), (xv, yv) = train_val_split(*train_data, val_fraction=val_split, seed=rng)
         train_data, val_data = (xt, yt), (xv, yv)
     history = History()
+    if record_grad_flow is not None:
+        history.grad_flow = GradFlowLog(record_grad_flow)
+    step = 0
     params = _optimizer_params(optimizer)
     n_batches = _n_batches(train_data, batch_size)
     from tqdm.auto import tqdm
@@ -332,7 +348,14 @@ def fit(
             out = model(xb)
             loss = loss_fn(out, yb)
             total = loss + regularizer() if regularizer is not None else loss
-            total.backward()
+            flow = history.grad_flow
+            if flow is not None and step % flow.every == 0:
+                with recording(total) as norms:
+                    total.backward()
+                flow.append(step, norms)
+            else:
+                total.backward()
+            step += 1
             if clip_grad_norm is not None:
                 clip_grad_norm_(params, clip_grad_norm)
             optimizer.step()

@@ -66,8 +66,20 @@ def test_init_comparison(tmp_path: Path) -> None:
 
 def test_vanishing_gradients(tmp_path: Path) -> None:
     r = run("vanishing_gradients", tmp_path)
-    assert r["sigmoid"]["ratio"] > 1e3 and r["relu"]["ratio"] < 20
-    assert r["sigmoid"]["acc"] < 0.45 and r["relu"]["acc"] >= 0.6
+    sig, relu, bn = r["sigmoid"], r["relu"], r["batchnorm"]
+    assert sig["ratio"] > 1e3 and relu["ratio"] < 20 and bn["ratio"] < 20
+    assert sig["acc"] < 0.45 and relu["acc"] >= 0.6
+    why = sig["explain"]
+    assert why.verdict == "vanishing" and why.culprit.op == "sigmoid"
+    assert "10 sigmoid ops" in why.reason and "at most 0.25" in why.reason
+    assert relu["explain"].verdict == "ok" and bn["explain"].verdict == "ok"
+    for kind, lit in (("sigmoid", False), ("relu", True), ("batchnorm", True)):
+        flow = r[kind]["grad_flow"]  # first vs last layer's weight at every recorded step
+        last = "30.weight" if kind == "batchnorm" else "20.weight"  # BN: 3 modules a block
+        ratios = [n["0.weight"] / n[last] for n in flow.norms]
+        assert len(flow.steps) == 10 and (min(ratios) > 0.02 if lit else max(ratios) < 1e-3)
+        page = r[kind]["page"].read_text(encoding="utf-8")
+        assert '"flow": {"every": 10' in page and "explain_grad" in page
     assert "vanishing_gradients.png" in pngs(tmp_path)
 
 

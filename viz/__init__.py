@@ -7,12 +7,15 @@
 
 `viz.draw_exercise(ag.exercise("sigmoid").check(path))` paints an exercise's verdict.
 `viz.explore(g, "graph.html")` writes one self-contained interactive page (pan, zoom, fold
-modules, forward and backward linked). `backward_steps` writes a step-through of the backward
-pass; `viz.plots` has the training pictures (matplotlib).
+modules, forward and backward linked). `viz.explain_grad(loss, param)` says where the
+gradient from the loss to a parameter vanishes, and why. `backward_steps` writes a
+step-through of the backward pass; `viz.plots` has the training pictures (matplotlib).
 """
 
 from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, render
 from viz.exercise import draw_exercise, render_exercise
+from viz.explain import explain_grad
+from viz.explain_report import GradReport
 from viz.explore import Explorer, explore
 from viz.render import GraphvizNotFound
 from viz.steps import backward_steps
@@ -21,6 +24,7 @@ from viz.style import HEAT_RANGE
 __all__ = [
     "HEAT_RANGE",
     "Explorer",
+    "GradReport",
     "MAX_NODES",
     "GraphTooLarge",
     "GraphvizNotFound",
@@ -28,6 +32,7 @@ __all__ = [
     "backward_steps",
     "draw",
     "draw_exercise",
+    "explain_grad",
     "explore",
     "render",
     "render_exercise",

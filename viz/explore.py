@@ -15,6 +15,7 @@ from typing import Any
 from viz.api import as_graph
 from viz.escape import attr, html_text, script_json
 from viz.explore_data import build, grad_arrays
+from viz.explore_flow import explain_data, grad_flow_data
 from viz.explore_layout import place
 
 FOLD_ABOVE = 300  # nodes above which the page starts folded to depth=1
@@ -49,7 +50,7 @@ def page(data: dict[str, Any], title: str) -> str:
         f"<title>{html_text(title)}</title>\n<style>{_asset('explore.css')}</style></head>\n"
         f"<body>{_asset('explore.html')}\n"
         f"<script id=\"tg-data\" type=\"application/json\">{script_json(data)}</script>\n"
-        f"<script>{_asset('explore.js')}</script>\n</body></html>\n"
+        f"<script>{_asset('explore.js')}\n{_asset('explore_flow.js')}</script>\n</body></html>\n"
     )
 
 
@@ -60,18 +61,24 @@ def explore(
     depth: int | None = None,
     title: str | None = None,
     use_dot: bool | None = None,
+    grad_flow: Any = None,
 ) -> Explorer:
     """Write an interactive page of `target`'s graph (a Tensor, an `ag.Graph` from `ag.trace`
     or a gradcheck result) to `path` and return it (displays itself in Jupyter).
 
     depth: modules deeper than this start folded (default: 1 above a few hundred nodes, else
     all unfolded). use_dot: False forces the built-in layered layout (default: Graphviz when
-    installed and the graph is small enough for it).
+    installed and the graph is small enough for it). grad_flow: the History of
+    `optim.fit(..., record_grad_flow=n)` (or its `.grad_flow`): a step slider colours each
+    node by the gradient norm it had at that training step. Selecting a parameter shows its
+    `viz.explain_grad` (paths, gains, where the gradient collapses).
     """
     if depth is not None and depth < 1:
         raise ValueError(f"viz.explore: depth must be >= 1 or None; got {depth}")
     g = as_graph(target)
     data = build(g, grad_arrays(g))
+    data["explain"] = explain_data(g, data["nodes"])
+    data["flow"] = None if grad_flow is None else grad_flow_data(g, data["nodes"], grad_flow)
     data["layout"] = place(data, use_dot)
     if depth is None and len(data["nodes"]) > FOLD_ABOVE:
         depth = 1

@@ -16,6 +16,7 @@
   let rep = new Int32Array(C.length), pos = new Map(), edgeEl = new Map();
   let selected = -1, matches = [], T = { s: 1, x: 0, y: 0 };
   const state = { loadMs: 0, lastRenderMs: 0, visibleNodes: 0, visibleEdges: 0 };
+  const hooks = { render: [], panel: [] };  // added views (explore_flow.js) redraw with these
 
   function el(tag, attrs, parent) {
     const e = document.createElementNS(NS, tag);
@@ -120,6 +121,7 @@
     }
     state.visibleNodes = pos.size; state.visibleEdges = edgeEl.size;
     applyMarks();
+    for (const h of hooks.render) h();
     state.lastRenderMs = performance.now() - r0;
   }
 
@@ -216,6 +218,7 @@
     if (n.k === "bwd") n.gin.forEach((g, j) => row(t, "grad to input " + j,
       g ? "[" + g.shape.join(",") + "] norm " + fmt(g.norm) + (g.nan ? ", " + g.nan + " non-finite" : "") : "none"));
     if (tn) { hist(p, tn.stats, "value histogram", "v"); hist(p, tn.gstats, "gradient histogram", "g"); }
+    for (const h of hooks.panel) h(i, p);
   }
 
   function select(i) { selected = i; if (i >= 0) showPanel(i); applyMarks(); }
@@ -339,6 +342,10 @@
     unfold: (path) => { const ci = C.findIndex((c) => c.path === path); if (ci >= 0) setFold(ci, 0); return ci; },
     fold: (path) => { const ci = C.findIndex((c) => c.path === path); if (ci >= 0) setFold(ci, 1); return ci; },
     find: (pred) => N.findIndex(pred),
+    D, E, hooks, keyOf, fmt, row,
+    nodeEl: (i) => pos.get(keyOf(i)),
+    edgeEl: (s, d) => edgeEl.get(keyOf(s) + ">" + keyOf(d)),
+    selected: () => selected,
     ready: true,
   };
 })();
