@@ -142,9 +142,11 @@ def measure_in_process(args: argparse.Namespace, batches_path: str | None) -> Me
             cmd += ["--repeat", str(args.repeat)]
         if batches_path:
             cmd += ["--batches", batches_path]
+        t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode == 0:
-            return json.loads(proc.stdout.strip().splitlines()[-1])
+            out = json.loads(proc.stdout.strip().splitlines()[-1])
+            return {**out, "process_s": time.perf_counter() - t0}
         last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         return last if proc.returncode == UNAVAILABLE else f"failed: {last}"
 
@@ -164,6 +166,7 @@ def measure_row(work: str, columns: Sequence[str], rounds: int,
     once (missing library, compile unavailable, a failure) is not retried."""
     runs: dict[str, list[float]] = {c: [] for c in columns}
     first: dict[str, list[float]] = {c: [] for c in columns}
+    process: dict[str, list[float]] = {c: [] for c in columns}
     threads: dict[str, str] = {}
     notes: dict[str, str] = {}
     if "dezero" in columns and work in DEZERO_MISSING:
@@ -178,12 +181,13 @@ def measure_row(work: str, columns: Sequence[str], rounds: int,
                 continue
             runs[c].append(out["seconds"])
             first[c].append(out["first_call"])
+            process[c].append(out.get("process_s", 0.0))
             threads[c] = out["threads"]
     medians = {c: statistics.median(v) if v else None for c, v in runs.items()}
     base = medians.get("torch")
     ratios = {c: medians[c] / base if base and medians.get(c) else None for c in RATIOS}
     return {"workload": work, "runs": runs, "median": medians, "ratio": ratios,
-            "first_call": first, "threads": threads, "notes": notes,
+            "first_call": first, "process_s": process, "threads": threads, "notes": notes,
             "load_after": list(os.getloadavg())}
 
 
