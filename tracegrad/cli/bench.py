@@ -63,14 +63,16 @@ class CompileUnavailable(RuntimeError):
 
 
 def unit(work: Workload, compiled: bool = False) -> Callable[[], None]:
-    """A zero-argument callable running one unit of `work`: eagerly, or through `ag.compile`
-    (traced on its first call, which the timing's warm-up calls absorb)."""
+    """A zero-argument callable running one unit of `work`: eagerly, or through
+    `ag.compile(fn, fullgraph=True)` (traced on its first call, which the timing's warm-up
+    calls absorb; fullgraph, so that a step it cannot trace raises instead of running eagerly
+    under the compiled column's name)."""
     fn = work.fn
     if compiled:
         compile_fn = getattr(ag, "compile", None)
         if compile_fn is None:
             raise CompileUnavailable("autograd.compile does not exist in this tracegrad")
-        fn = compile_fn(work.fn)
+        fn = compile_fn(work.fn, fullgraph=True)
     calls = work.calls
 
     def run() -> None:
