@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 
 import numpy as np
 
-__all__ = ["Row", "environment_banner", "load_torch", "measure", "print_table", "time_blocks"]
+__all__ = ["Row", "environment_banner", "load_torch", "measure", "print_table", "system_lines",
+           "time_blocks"]
 
 THREADS = 2
 SETTLE = 0.3  # seconds of untimed calls before each block of timed ones (see time_blocks)
@@ -32,14 +36,48 @@ def load_torch(threads: int = THREADS):  # type: ignore[no-untyped-def]
     return torch
 
 
+THREAD_VARS = ("OMP_", "GOMP_", "KMP_", "MKL_", "OPENBLAS_", "NUMBA_", "TRACEGRAD_")
+PACKAGES = ("numpy", "numba", "scipy", "torch", "dezero")
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (Linux), else platform's processor string."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def system_lines() -> list[str]:
+    """The run's date, CPU, load average (1/5/15 min), Python and package versions, and any
+    threading variables set in the environment; read only: nothing is imported or set."""
+    versions = []
+    for name in PACKAGES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} -")
+    env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith(THREAD_VARS)]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return [
+        f"date: {now:%Y-%m-%d %H:%M:%S} UTC",
+        f"machine: {cpu_model()}, {platform.machine()}, {os.cpu_count()} logical CPUs",
+        f"load average (1/5/15 min): {' '.join(f'{v:.2f}' for v in os.getloadavg())}",
+        f"python {platform.python_version()} ({sys.executable}); " + ", ".join(versions),
+        "threading variables set: " + (" ".join(env) if env else "none"),
+    ]
+
+
 def environment_banner(threads: int = THREADS) -> str:
-    """Text block describing the run: CPU, OPENBLAS_CORETYPE, thread counts, versions."""
+    """Text block describing the run: system lines, OPENBLAS_CORETYPE, thread counts."""
     import numba
 
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    lines = [
-        f"machine: {platform.machine()} {platform.processor() or ''}".rstrip()
-        + f", {os.cpu_count()} logical CPUs",
+    lines = system_lines() + [
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '<unset>')}",
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '<unset>')}  "
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '<unset>')}  "
@@ -54,7 +92,6 @@ def environment_banner(threads: int = THREADS) -> str:
                          f"({os.path.basename(info.get('filepath', ''))})")
     except ImportError:
         pass
-    lines.append(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     torch = load_torch(threads)
     if torch is not None:
         lines.append(f"torch {torch.__version__}: {torch.get_num_threads()} threads")

@@ -176,9 +176,17 @@ def test_gradcheck_subcommand_is_wired(tmp_path: Path) -> None:
 
 
 def test_bench_quick_runs() -> None:
-    proc = cli("bench", "--quick", "--only", "scalar_chain", "--only", "mlp_step")
+    proc = cli("bench", "--quick", "--only", "scalar_chain", "--only", "mlp_step_b1")
     assert proc.returncode == 0, proc.stderr
-    assert "scalar chain" in proc.stdout and " ms" in proc.stdout
+    assert "scalar chain" in proc.stdout and "batch 1 " in proc.stdout and " ms" in proc.stdout
+
+
+def test_bench_compiled_times_or_says_why_not() -> None:
+    proc = cli("bench", "--quick", "--compiled", "--only", "scalar_chain")
+    if proc.returncode == 0:  # ag.compile exists and traced the chain
+        assert "tracegrad compiled" in proc.stdout and " ms" in proc.stdout
+    else:  # one line naming what is missing or what raised
+        one_line_error(proc, 1, "--compiled", "compile")
 
 
 def test_main_returns_exit_codes_in_process(capsys: pytest.CaptureFixture[str]) -> None:

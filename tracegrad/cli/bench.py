@@ -1,80 +1,184 @@
-"""`tracegrad bench`: time the standard workloads in tracegrad.
+"""`tracegrad bench`: time the standard workloads in tracegrad, eager or through `ag.compile`.
 
-The workloads (also run side by side with PyTorch and DeZero by `benchmarks/peers.py`):
-- `mlp_step`: one SGD train step of an MLP 784-100x6-10 (ReLU), batch 100;
-- `scalar_chain`: forward + backward of a 1,000-op chain on a scalar, `(y * 1.001).tanh()`
-  500 times (pure per-op framework overhead);
-- `conv2d`: conv2d forward + backward, batch 32, 32->64 channels, 28x28, 3x3, padding 1;
-- `lenet5_epoch`: LeNet-5 (ReLU, max pool, 28x28 input) with Adam, batch 128 on MNIST;
-  timed over `--lenet-steps` steps and scaled to the 469 steps of one epoch;
-- `resnet18_step`: one SGD (momentum 0.9) step of `ResNet18()` (CIFAR variant, 10 classes) on
-  a fixed random batch of 32 images 3x32x32, cross-entropy;
-- `transformer_lm_step`: one Adam step of `TransformerLM(65, 64, 4, 2, 128, max_len=128,
-  dropout=0.0)` on 16 fixed random token sequences of 64, next-token cross-entropy.
+The workloads are defined in `tracegrad/cli/bench_workloads.py` (also run side by side with
+PyTorch and DeZero by `benchmarks/peers.py`). Each is written here once, as a function of
+tensors (a training step: zero_grad, forward, loss, backward, optimizer update, returning the
+loss; or a forward + backward), and timed either called directly (eager) or as
+`ag.compile(fn)` replaying its recorded plan (compiled).
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 import autograd as ag
+import nn
 import optim
 from autograd import Tensor
 from nn.data.mnist import default_root
 from nn.functional import conv2d, cross_entropy
 from nn.models import MLP, LeNet5, ResNet18, TransformerLM
+from tracegrad.cli.bench_workloads import (
+    CHAIN_OPS,
+    CONV,
+    EPOCH_STEPS,
+    LENET_BATCH,
+    LENET_CONV1,
+    LM,
+    MLP_SIZES,
+    REPEATS,
+    RESNET,
+    RNN,
+    WORKLOADS,
+    conv_data,
+    describe,
+    lenet_data,
+    lm_data,
+    median_time,
+    mlp_data,
+    resnet_data,
+    rnn_data,
+)
 from tracegrad.cli.errors import CLIError
 from tracegrad.cli.options import positive_int
 
-MLP_SIZES = [784] + [100] * 6 + [10]
-MLP_BATCH = 100
-CHAIN_OPS = 1000
-CONV = {"batch": 32, "cin": 32, "cout": 64, "side": 28, "k": 3, "pad": 1}
-LENET_BATCH = 128
-EPOCH_STEPS = -(-60000 // LENET_BATCH)  # 469
-RESNET = {"batch": 32, "classes": 10, "side": 32}
-LM = {"vocab_size": 65, "d_model": 64, "nhead": 4, "num_layers": 2, "dim_feedforward": 128,
-      "max_len": 128, "dropout": 0.0}
-LM_BATCH, LM_SEQ = 16, 64
-WORKLOADS = ("mlp_step", "scalar_chain", "conv2d", "lenet5_epoch", "resnet18_step",
-             "transformer_lm_step")
+Batches = list[tuple[np.ndarray, np.ndarray]]
 
 
-def mlp_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A fixed random batch for the MLP step: x (100, 784) float32, t (100,) int64."""
-    rng = np.random.default_rng(seed)
-    return rng.random((MLP_BATCH, 784), dtype=np.float32), rng.integers(0, 10, MLP_BATCH)
+@dataclass(frozen=True)
+class Workload:
+    """One timed unit: `fn` called once on each argument tuple of `calls` (a step: one)."""
+
+    fn: Callable[..., object]
+    calls: list[tuple[Tensor, ...]]
 
 
-def conv_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Input, weight and bias of the conv2d workload (float32, He-scaled weight)."""
-    c, rng = CONV, np.random.default_rng(seed)
-    x = rng.standard_normal((c["batch"], c["cin"], c["side"], c["side"]), dtype=np.float32)
-    w = rng.standard_normal((c["cout"], c["cin"], c["k"], c["k"]), dtype=np.float32)
-    w *= np.float32(np.sqrt(2.0 / (c["cin"] * c["k"] ** 2)))
-    return x, w, np.zeros(c["cout"], np.float32)
+class CompileUnavailable(RuntimeError):
+    """`ag.compile` is missing from this autograd, or raised while tracing the workload."""
 
 
-def resnet_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A fixed random batch for the ResNet-18 step: x (32, 3, 32, 32) float32, t (32,) int64."""
-    r, rng = RESNET, np.random.default_rng(seed)
-    x = rng.standard_normal((r["batch"], 3, r["side"], r["side"]), dtype=np.float32)
-    return x, rng.integers(0, r["classes"], r["batch"])
+def unit(work: Workload, compiled: bool = False) -> Callable[[], None]:
+    """A zero-argument callable running one unit of `work`: eagerly, or through
+    `ag.compile(fn, fullgraph=True)` (traced on its first call, which the timing's warm-up
+    calls absorb; fullgraph, so that a step it cannot trace raises instead of running eagerly
+    under the compiled column's name)."""
+    fn = work.fn
+    if compiled:
+        compile_fn = getattr(ag, "compile", None)
+        if compile_fn is None:
+            raise CompileUnavailable("autograd.compile does not exist in this tracegrad")
+        fn = compile_fn(work.fn, fullgraph=True)
+    calls = work.calls
+
+    def run() -> None:
+        for args in calls:
+            fn(*args)
+
+    return run
 
 
-def lm_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed random tokens for the language-model step: inputs (16, 64) and their next tokens."""
-    tokens = np.random.default_rng(seed).integers(0, LM["vocab_size"], (LM_BATCH, LM_SEQ + 1))
-    return tokens[:, :-1].copy(), tokens[:, 1:].copy()
+def train_step(model: nn.Module, opt: optim.Optimizer) -> Callable[[Tensor, Tensor], Tensor]:
+    """step(x, t): zero_grad, forward, cross-entropy (logits flattened to (len(t), -1)),
+    backward, optimizer update; returns the loss."""
+    def step(x: Tensor, t: Tensor) -> Tensor:
+        opt.zero_grad()
+        loss = cross_entropy(model(x).reshape(t.shape[0], -1), t)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
 
 
-def mnist_batches(root: Any, steps: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+def _step(model: nn.Module, opt: optim.Optimizer, x: np.ndarray, t: np.ndarray) -> Workload:
+    return Workload(train_step(model, opt), [(Tensor(x), Tensor(t))])
+
+
+def tg_scalar_chain() -> Workload:
+    """Forward and backward of CHAIN_OPS scalar ops."""
+    def chain(x: Tensor) -> Tensor:
+        x.grad = None
+        y = x
+        for _ in range(CHAIN_OPS // 2):
+            y = (y * 1.001).tanh()
+        y.backward()
+        return y
+
+    return Workload(chain, [(Tensor(np.float32(0.5), requires_grad=True),)])
+
+
+def tg_mlp_step(batch: int) -> Workload:
+    """One SGD step of the 784-100x6-10 MLP on a fixed batch of `batch`."""
+    model = MLP(MLP_SIZES)
+    return _step(model, optim.SGD(model.parameters(), lr=0.01), *mlp_data(batch))
+
+
+def tg_rnn() -> Workload:
+    """Forward + backward of a tanh RNN over a fixed sequence; loss: the outputs' sum."""
+    model = nn.RNN(RNN["input"], RNN["hidden"])
+
+    def fwd_bwd(x: Tensor) -> Tensor:
+        model.zero_grad()
+        loss = model(x)[0].sum()
+        loss.backward()
+        return loss
+
+    return Workload(fwd_bwd, [(Tensor(rnn_data()),)])
+
+
+def _lenet5() -> tuple[nn.Module, optim.Optimizer]:
+    model = LeNet5(in_channels=1, input_size=28)
+    return model, optim.Adam(model.parameters(), lr=1e-3)
+
+
+def tg_lenet5_step() -> Workload:
+    """One Adam step of LeNet-5 on a fixed random batch of 128."""
+    return _step(*_lenet5(), *lenet_data())
+
+
+def tg_conv(spec: dict[str, int]) -> Workload:
+    """conv2d forward + backward to input, weight and bias; loss: the output's sum."""
+    def fwd_bwd(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+        x.grad = w.grad = b.grad = None
+        loss = conv2d(x, w, b, padding=spec["pad"]).sum()
+        loss.backward()
+        return loss
+
+    return Workload(fwd_bwd, [tuple(Tensor(a, requires_grad=True) for a in conv_data(spec))])
+
+
+def tg_lenet5_epoch(batches: Batches) -> Workload:
+    """All of `batches` as Adam train steps of LeNet-5 (one step per batch)."""
+    return Workload(train_step(*_lenet5()), [(Tensor(x), Tensor(t)) for x, t in batches])
+
+
+def tg_resnet18_step() -> Workload:
+    """One SGD (momentum 0.9) train step of the CIFAR ResNet-18 on a fixed batch."""
+    model = ResNet18(num_classes=RESNET["classes"])
+    return _step(model, optim.SGD(model.parameters(), lr=0.01, momentum=0.9), *resnet_data())
+
+
+def tg_transformer_lm_step() -> Workload:
+    """One Adam train step of the small TransformerLM, next-token cross-entropy."""
+    model = TransformerLM(**LM)
+    idx, nxt = lm_data()
+    return _step(model, optim.Adam(model.parameters(), lr=1e-3), idx, nxt.reshape(-1))
+
+
+MAKERS: dict[str, Callable[[], Workload]] = {
+    "scalar_chain": tg_scalar_chain, "mlp_step_b1": lambda: tg_mlp_step(1),
+    "mlp_step": lambda: tg_mlp_step(100), "rnn": tg_rnn, "lenet5_step": tg_lenet5_step,
+    "conv2d": lambda: tg_conv(CONV), "lenet_conv1": lambda: tg_conv(LENET_CONV1),
+    "resnet18_step": tg_resnet18_step, "transformer_lm_step": tg_transformer_lm_step,
+}
+
+
+def mnist_batches(root: Any, steps: int, seed: int = 0) -> Batches:
     """`steps` shuffled MNIST training batches of 128 as (x (128,1,28,28) float32, t)."""
     from nn.data import MNIST
 
@@ -87,156 +191,39 @@ def mnist_batches(root: Any, steps: int, seed: int = 0) -> list[tuple[np.ndarray
     return out
 
 
-# ----- tracegrad implementations: each returns a zero-argument callable doing one unit -----
-
-def tg_mlp_step() -> Callable[[], object]:
-    """One SGD step of the 784-100x6-10 MLP on a fixed batch."""
-    model = MLP(MLP_SIZES)
-    opt = optim.SGD(model.parameters(), lr=0.01)
-    x, t = (Tensor(a) for a in mlp_data())
-
-    def step() -> float:
-        loss = cross_entropy(model(x), t)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-
-    return step
-
-
-def tg_scalar_chain() -> Callable[[], object]:
-    """Forward and backward of CHAIN_OPS scalar ops."""
-    def run() -> float:
-        x = Tensor(np.float32(0.5), requires_grad=True)
-        y = x
-        for _ in range(CHAIN_OPS // 2):
-            y = (y * 1.001).tanh()
-        y.backward()
-        return float(x.grad.item())
-
-    return run
-
-
-def tg_conv2d() -> Callable[[], object]:
-    """conv2d forward + backward to input, weight and bias."""
-    xa, wa, ba = conv_data()
-    x, w, b = (Tensor(a, requires_grad=True) for a in (xa, wa, ba))
-
-    def run() -> None:
-        x.grad = w.grad = b.grad = None
-        conv2d(x, w, b, padding=CONV["pad"]).sum().backward()
-
-    return run
-
-
-def tg_lenet5(batches: list[tuple[np.ndarray, np.ndarray]]) -> Callable[[], object]:
-    """All of `batches` as Adam train steps of LeNet-5."""
-    model = LeNet5(in_channels=1, input_size=28)
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    tensors = [(Tensor(x), Tensor(t)) for x, t in batches]
-
-    def run() -> None:
-        for x, t in tensors:
-            loss = cross_entropy(model(x), t)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-
-    return run
-
-
-def tg_resnet18_step() -> Callable[[], object]:
-    """One SGD (momentum 0.9) train step of the CIFAR ResNet-18 on a fixed batch."""
-    model = ResNet18(num_classes=RESNET["classes"])
-    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, t = (Tensor(a) for a in resnet_data())
-
-    def step() -> float:
-        loss = cross_entropy(model(x), t)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-
-    return step
-
-
-def tg_transformer_lm_step() -> Callable[[], object]:
-    """One Adam train step of the small TransformerLM, next-token cross-entropy."""
-    model = TransformerLM(**LM)
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    idx, nxt = lm_data()
-    target = Tensor(nxt.reshape(-1))
-
-    def step() -> float:
-        loss = cross_entropy(model(idx).reshape(-1, LM["vocab_size"]), target)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-
-    return step
-
-
-STEP_MAKERS: dict[str, Callable[[], Callable[[], object]]] = {
-    "mlp_step": tg_mlp_step, "scalar_chain": tg_scalar_chain, "conv2d": tg_conv2d,
-    "resnet18_step": tg_resnet18_step, "transformer_lm_step": tg_transformer_lm_step,
-}
-
-
-def median_time(fn: Callable[[], object], repeat: int, warmup: int = 2) -> float:
-    """Median seconds per call of `fn` after `warmup` untimed calls (JIT, allocations)."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def describe(name: str, lenet_steps: int) -> str:
-    """What one timed unit of `name` is, for the table."""
-    return {
-        "mlp_step": "MLP 784-100x6-10 SGD step, batch 100",
-        "scalar_chain": f"{CHAIN_OPS}-op scalar chain fwd+bwd",
-        "conv2d": "conv2d 32x32x28x28 -> 64, 3x3 fwd+bwd",
-        "lenet5_epoch": f"LeNet-5 MNIST epoch (Adam, b128; {lenet_steps} steps x "
-        f"{EPOCH_STEPS / lenet_steps:.2f})",
-        "resnet18_step": "ResNet-18 (CIFAR) SGD-momentum step, 32x3x32x32",
-        "transformer_lm_step": "TransformerLM d64 2 layers Adam step, 16x64 tokens",
-    }[name]
-
-
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register `bench` and its options."""
     p = subparsers.add_parser(
         "bench",
-        help="time the standard workloads (MLP step, scalar chain, conv2d, LeNet-5 epoch, "
-        "ResNet-18 step, TransformerLM step)",
+        help="time the standard workloads (scalar chain, MLP, RNN, LeNet-5, convs, "
+        "ResNet-18, TransformerLM), eager or compiled",
         description="Time tracegrad on the standard workloads: " + ", ".join(WORKLOADS)
         + ". For PyTorch and DeZero side by side, run python -m benchmarks.peers.",
     )
     p.add_argument("--only", choices=WORKLOADS, action="append", default=None,
                    help="run only this workload (repeatable)")
-    p.add_argument("--repeat", type=positive_int, default=20,
-                   help="timed repeats (default: %(default)s)")
+    p.add_argument("--repeat", type=positive_int, default=None,
+                   help="timed repeats (default: per workload, about a second of work)")
     p.add_argument("--lenet-steps", type=positive_int, default=50,
                    help="LeNet-5 steps timed, scaled to one epoch (default: %(default)s)")
     p.add_argument("--data-dir", default=None, help="MNIST folder for lenet5_epoch")
+    p.add_argument("--compiled", action="store_true",
+                   help="time each workload through ag.compile (traced once, then replayed)")
     p.add_argument("--quick", action="store_true", help="3 repeats and 5 LeNet-5 steps")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    """Time each selected workload and print ms per unit."""
-    repeat, steps = (3, 5) if args.quick else (args.repeat, args.lenet_steps)
+    """Time each selected workload and print ms per unit (s for the epoch)."""
+    steps = 5 if args.quick else args.lenet_steps
     names = args.only or list(WORKLOADS)
     ag.manual_seed(0)
-    print(f"{'workload':<58}{'tracegrad':>12}")
+    mode = "compiled" if args.compiled else "eager"
+    print(f"{'workload':<58}{'tracegrad ' + mode:>20}")
     for name in names:
+        repeat = args.repeat or REPEATS[name]
+        if args.quick:
+            repeat = 1 if name == "lenet5_epoch" else 3
         if name == "lenet5_epoch":
             try:
                 batches = mnist_batches(args.data_dir or default_root(), steps)
@@ -244,13 +231,28 @@ def run(args: argparse.Namespace) -> int:
                 if args.only:  # asked for by name: that is an error
                     raise CLIError(f"lenet5_epoch needs MNIST: {str(exc).split(':')[0]}; "
                                    "pass --data-dir DIR") from exc
-                print(f"{describe(name, steps):<58}{'skipped':>12}  (needs MNIST: pass "
+                print(f"{describe(name, steps):<58}{'skipped':>20}  (needs MNIST: pass "
                       "--data-dir DIR)", flush=True)
                 continue
-            seconds = median_time(tg_lenet5(batches), max(1, repeat // 10), 1)
+            seconds = _time(name, tg_lenet5_epoch(batches), args.compiled, repeat, 1)
             shown = f"{seconds * EPOCH_STEPS / steps:.2f} s"
         else:
-            maker = STEP_MAKERS[name]
-            shown = f"{median_time(maker(), repeat) * 1e3:.3f} ms"
-        print(f"{describe(name, steps):<58}{shown:>12}", flush=True)
+            shown = f"{_time(name, MAKERS[name](), args.compiled, repeat) * 1e3:.3f} ms"
+        print(f"{describe(name, steps):<58}{shown:>20}", flush=True)
     return 0
+
+
+def _time(name: str, work: Workload, compiled: bool, repeat: int, warmup: int = 2) -> float:
+    """median_time of one unit of `work`; in compiled mode a failure of `ag.compile` (absent,
+    or raising while tracing or replaying) is a one-line error naming the workload."""
+    try:
+        fn = unit(work, compiled)
+    except CompileUnavailable as exc:
+        raise CLIError(f"--compiled: {exc}") from exc
+    if not compiled:
+        return median_time(fn, repeat, warmup)
+    try:
+        return median_time(fn, repeat, warmup)
+    except Exception as exc:
+        raise CLIError(f"--compiled: ag.compile raised {type(exc).__name__} on {name}: "
+                       f"{exc}") from exc
