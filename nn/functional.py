@@ -13,49 +13,19 @@ from typing import Any
 import numpy as np
 
 import autograd as ag
-from autograd.errors import DTypeError, ShapeError
+from autograd.errors import ShapeError
 from autograd.ops import conv as conv_ops
 from autograd.ops.shape import getitem, pad
 from autograd.random import get_generator
 from autograd.tensor import Tensor
 from nn._functional import pool as _pool
+from nn._functional.loss import check_float as _check_float
 
 IntPair = int | Sequence[int]
-
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _check_float(fn: str, **tensors: Any) -> None:
-    for name, t in tensors.items():
-        if t is not None and t.data.dtype.kind != "f":
-            raise DTypeError(f"{fn}: {name} must be a floating tensor; got {t.data.dtype}")
-
-
-def _reduce(loss: Tensor, reduction: str, fn: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}; got {reduction!r}")
-
-
-def _check_reduction(reduction: str, fn: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}; got {reduction!r}")
-
-
-def _same_shape(fn: str, x: Tensor, target: Tensor) -> None:
-    if x.shape != target.shape:
-        raise ShapeError(
-            f"{fn}: target shape {target.shape} must match input shape {x.shape} "
-            "(reshape one of them; silent broadcasting is a classic bug)"
-        )
 
 
 # ----------------------------------------------------------------------------- linear / conv
@@ -334,9 +304,9 @@ def local_response_norm(
 
 
 # ----------------------------------------------------------------------------- re-exports
-# Losses (nn/functional_loss.py), activations with PyTorch's signatures (inplace= accepted),
-# attention and the newer layers (nn/_functional/) live in their own modules; they use the
-# helpers above, hence the imports at the end.
+# Losses (nn/_functional/loss_*.py), activations with PyTorch's signatures (inplace= accepted;
+# they replace the plain ones above, hence the imports at the end), attention and the newer
+# layers (nn/_functional/) live in their own modules.
 from autograd.ops.attention import scaled_dot_product_attention  # noqa: E402, F401
 from autograd.ops.index import one_hot  # noqa: E402, F401 - torch.nn.functional.one_hot
 from autograd.ops.linalg_norm import normalize  # noqa: E402, F401
@@ -344,6 +314,33 @@ from autograd.ops.pad import functional_pad as pad  # noqa: E402, F401, F811 - t
 from nn._functional.common import ntuple as _ntuple  # noqa: E402, F401
 from nn._functional.conv import conv1d, conv_transpose1d, conv_transpose2d  # noqa: E402, F401
 from nn._functional.dropout import alpha_dropout, dropout1d, dropout2d  # noqa: E402, F401
+from nn._functional.loss_classification import (  # noqa: E402, F401
+    _log_clamped,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    nll_loss,
+)
+from nn._functional.loss_margin import (  # noqa: E402, F401
+    cosine_embedding_loss,
+    cosine_similarity,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    pairwise_distance,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from nn._functional.loss_regression import (  # noqa: E402, F401
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+)
 from nn._functional.norm import group_norm, instance_norm, layer_norm  # noqa: E402, F401
 from nn._functional.pool import (  # noqa: E402, F401
     adaptive_avg_pool1d,
@@ -380,27 +377,4 @@ from nn.functional_activation import (  # noqa: E402, F401
     softsign,
     tanhshrink,
     threshold,
-)
-from nn.functional_loss import (  # noqa: E402, F401
-    _log_clamped,
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cosine_embedding_loss,
-    cosine_similarity,
-    cross_entropy,
-    gaussian_nll_loss,
-    hinge_embedding_loss,
-    huber_loss,
-    kl_div,
-    l1_loss,
-    margin_ranking_loss,
-    mse_loss,
-    multi_margin_loss,
-    multilabel_soft_margin_loss,
-    nll_loss,
-    pairwise_distance,
-    poisson_nll_loss,
-    smooth_l1_loss,
-    soft_margin_loss,
-    triplet_margin_loss,
 )

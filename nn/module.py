@@ -1,5 +1,6 @@
-"""`Module`: PyTorch's module contract (registration, traversal, hooks, modes, casting,
-state dicts, printing); the containers live in `nn/modules/container.py`.
+"""`Module`: PyTorch's module contract (registration, traversal, modes, casting, printing);
+calling and hooks live in `nn/module_hooks.py`, state dicts in `nn/module_state.py`, the
+containers in `nn/modules/container.py`; all are importable from here.
 
 Parameters, buffers and submodules live in the `_parameters`, `_buffers` and `_modules`
 dicts *and* in the instance `__dict__`, so reading `self.weight` in a training loop is a
@@ -8,39 +9,15 @@ plain attribute lookup; `__setattr__`/`__delattr__` keep the two in step.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
-from autograd import mode
-from autograd.scope import module_scope
 from autograd.tensor import Tensor
-from nn.hooks import BackwardHook, RemovableHandle, add_hook
+from nn.module_hooks import ModuleHooks
+from nn.module_state import IncompatibleKeys, ModuleState, functional_call
 from nn.parameter import Parameter
-from nn.serialization import check_state_dict_compat, format_state_dict_errors
-
-
-class IncompatibleKeys(NamedTuple):
-    """What `load_state_dict(strict=False)` skipped: keys missing from / unknown to the model."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-
-def _as_array(value: Any) -> np.ndarray:
-    """A state-dict value as an ndarray (Tensor, ndarray, NumPy scalar or torch tensor)."""
-    if isinstance(value, np.ndarray):
-        return value
-    if isinstance(value, Tensor):
-        return value.data
-    detach = getattr(value, "detach", None)  # a torch.Tensor, without importing torch
-    if detach is not None and hasattr(value, "numpy"):
-        return np.asarray(detach().cpu().numpy())
-    return np.asarray(value)
 
 
 def _is_dtype(x: Any) -> bool:
@@ -98,14 +75,7 @@ def _check_device(device: Any, fn: str) -> None:
         )
 
 
-class _CallDepth(threading.local):
-    depth = 0
-
-
-_calls = _CallDepth()
-
-
-class Module:
+class Module(ModuleHooks, ModuleState):
     """Base class of every layer and model (PyTorch's `nn.Module` contract).
 
     Subclasses call `super().__init__()` first, assign `Parameter`s, submodules and
@@ -234,72 +204,9 @@ class Module:
         # Only reached when normal lookup fails (registered names live in __dict__).
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    # ----- calling -----
-
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass defines it."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing "forward"')
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # The outermost module called is the root: its path component is "".
-        calls = _calls
-        name = self._name if calls.depth else ""
-        calls.depth += 1
-        try:
-            with module_scope(name):
-                return self._call_forward(args, kwargs)
-        finally:
-            calls.depth -= 1
-
-    def _call_forward(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        d = self.__dict__
-        for hook, with_kwargs in list(d["_forward_pre_hooks"].values()):
-            if with_kwargs:
-                new = hook(self, args, kwargs)
-                if new is not None:
-                    if not (isinstance(new, tuple) and len(new) == 2):
-                        raise RuntimeError(
-                            "forward pre-hook must return None or a tuple of (new_args, "
-                            f"new_kwargs), but got {new!r}."
-                        )
-                    args, kwargs = new
-            else:
-                new = hook(self, args)
-                if new is not None:
-                    args = new if isinstance(new, tuple) else (new,)
-        hooks = d["_backward_hooks"]
-        bw = BackwardHook(self, list(hooks.values())) if hooks else None
-        if bw is not None:
-            args = bw.setup_inputs(args)
-        out = self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(d["_forward_hooks"].values()):
-            new = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
-            if new is not None:
-                out = new
-        if bw is not None:
-            out = bw.setup_outputs(out)
-        return out
-
-    def register_forward_hook(
-        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
-    ) -> RemovableHandle:
-        """Call `hook(module, args, output)` after forward (a returned value replaces the
-        output); with `with_kwargs=True`, `hook(module, args, kwargs, output)`."""
-        return add_hook(self._forward_hooks, (hook, with_kwargs), prepend)
-
-    def register_forward_pre_hook(
-        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
-    ) -> RemovableHandle:
-        """Call `hook(module, args)` before forward (a returned value replaces args); with
-        `with_kwargs=True`, `hook(module, args, kwargs)` may return `(args, kwargs)`."""
-        return add_hook(self._forward_pre_hooks, (hook, with_kwargs), prepend)
-
-    def register_full_backward_hook(
-        self, hook: Callable[..., Any], prepend: bool = False
-    ) -> RemovableHandle:
-        """Call `hook(module, grad_input, grad_output)` when the gradients with respect to
-        the module's tensor inputs are computed; a returned tuple replaces `grad_input`."""
-        return add_hook(self._backward_hooks, hook, prepend)
 
     # ----- traversal -----
 
@@ -481,48 +388,6 @@ class Module:
         _check_device("cuda" if device is None else f"cuda:{device}", "Module.cuda")
         return self
 
-    # ----- state dicts -----
-
-    def _state_items(self, keep_vars: bool) -> Iterator[tuple[str, Tensor]]:
-        for prefix, mod in self.named_modules(remove_duplicate=False):
-            dot = f"{prefix}." if prefix else ""
-            for name, p in mod._parameters.items():
-                if p is not None:
-                    yield dot + name, p if keep_vars else p.detach()
-            for name, b in mod._buffers.items():
-                if b is not None and name not in mod._non_persistent:
-                    yield dot + name, b if keep_vars else b.detach()
-
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
-        """Parameters and persistent buffers by dotted name (detached Tensors sharing data)."""
-        return OrderedDict((prefix + k, v) for k, v in self._state_items(keep_vars))
-
-    def load_state_dict(
-        self, state_dict: Mapping[str, Any], strict: bool = True
-    ) -> IncompatibleKeys:
-        """Copy values (Tensors, ndarrays, torch tensors) into parameters and buffers.
-
-        Every problem (missing, unexpected, mis-shaped keys) is collected and raised in one
-        `RuntimeError("Error(s) in loading state_dict for Net: ...")` before anything is
-        copied. With `strict=False` missing/unexpected keys are skipped and returned.
-        """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"Expected state_dict to be dict-like, got {type(state_dict).__name__}."
-            )
-        targets = dict(self._state_items(keep_vars=True))
-        loaded = {k: _as_array(v) for k, v in state_dict.items()}
-        lines = check_state_dict_compat(targets, loaded, strict=strict, check_dtype=False)
-        if lines:
-            raise RuntimeError(format_state_dict_errors(lines, type(self).__name__))
-        for key, target in targets.items():
-            if key in loaded:
-                with mode.no_grad():
-                    target.copy_(loaded[key])
-        missing = [k for k in targets if k not in loaded]
-        unexpected = [k for k in loaded if k not in targets]
-        return IncompatibleKeys(missing, unexpected)
-
     # ----- printing -----
 
     def extra_repr(self) -> str:
@@ -549,42 +414,6 @@ class Module:
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()))
-
-
-@contextmanager
-def _swapped(module: Module, tensors: Mapping[str, Any]) -> Iterator[None]:
-    saved = []
-    try:
-        for key, value in tensors.items():
-            owner_path, _, attr = key.rpartition(".")
-            owner = module.get_submodule(owner_path)
-            table = owner._parameters if attr in owner._parameters else owner._buffers
-            if attr not in table:
-                raise KeyError(f"functional_call: {type(module).__name__} has no tensor {key!r}")
-            if not isinstance(value, Tensor):
-                value = Tensor(np.asarray(value))
-            saved.append((owner, table, attr, table[attr]))
-            table[attr] = value
-            owner.__dict__[attr] = value
-        yield
-    finally:
-        for owner, table, attr, old in reversed(saved):
-            table[attr] = old
-            owner.__dict__[attr] = old
-
-
-def functional_call(
-    module: Module, tensors: Mapping[str, Any], args: Any = (), kwargs: Any = None
-) -> Any:
-    """Call `module` with some parameters/buffers replaced by `tensors` (by dotted name).
-
-    The replacements may be any Tensors (e.g. ones being differentiated by `ag.grad` or
-    `ag.gradcheck`); the module's own parameters are restored afterwards.
-    """
-    if not isinstance(args, tuple):
-        args = (args,)
-    with _swapped(module, tensors):
-        return module(*args, **(kwargs or {}))
 
 
 # The containers are defined beside the layers; re-exported here for `from nn.module import`.

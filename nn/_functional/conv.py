@@ -4,6 +4,7 @@ conv2d's input-gradient primitive (whose VJPs are conv2d and conv2d's weight gra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,20 @@ def pad_nd(x: Tensor, pads: tuple[int, ...], mode: str, fn: str) -> Tensor:
     return getitem(x, index=tuple(index))
 
 
+def _via_2d(
+    fn: str, x: Any, weight: Tensor, layout: str, conv2: Callable[[Tensor, Tensor], Tensor]
+) -> Tensor:
+    """`conv2` (a 2-D convolution of input and weight) on (N, C, L) input and 3-D `layout`
+    weight, both lifted to H = 1; the output's H dropped again."""
+    x = as_tensor(x)
+    check_ndim(fn, x, (3,), "3-D (N, C, L)")
+    if weight.ndim != 3:
+        raise ShapeError(f"{fn}: weight must be 3-D {layout}; got {weight.shape}")
+    out = conv2(x.reshape((x.shape[0], x.shape[1], 1, x.shape[2])),
+                weight.reshape((weight.shape[0], weight.shape[1], 1, weight.shape[2])))
+    return out.reshape((out.shape[0], out.shape[1], out.shape[3]))
+
+
 def conv1d(
     x: Any,
     weight: Tensor,
@@ -51,17 +66,11 @@ def conv1d(
     """1-D cross-correlation of (N, C, L) with weight (OC, C/groups, K): conv2d with H = 1."""
     from nn.functional import conv2d
 
-    x = as_tensor(x)
-    check_ndim("conv1d", x, (3,), "3-D (N, C, L)")
-    if weight.ndim != 3:
-        raise ShapeError(f"conv1d: weight must be 3-D (OC, C/groups, K); got {weight.shape}")
     (s,), (d,) = ntuple(stride, 1, "conv1d", "stride"), ntuple(dilation, 1, "conv1d", "dilation")
     p: Any = padding if isinstance(padding, str) else (0, ntuple(padding, 1, "conv1d",
                                                                   "padding")[0])
-    out = conv2d(x.reshape((x.shape[0], x.shape[1], 1, x.shape[2])),
-                 weight.reshape((weight.shape[0], weight.shape[1], 1, weight.shape[2])),
-                 bias, (1, s), p, (1, d), groups)
-    return out.reshape((out.shape[0], out.shape[1], out.shape[3]))
+    return _via_2d("conv1d", x, weight, "(OC, C/groups, K)",
+                   lambda x2, w2: conv2d(x2, w2, bias, (1, s), p, (1, d), groups))
 
 
 def conv_transpose2d(
@@ -114,15 +123,7 @@ def conv_transpose1d(
 ) -> Tensor:
     """Transposed 1-D convolution of (N, IC, L) with weight (IC, OC/groups, K) (H = 1)."""
     fn = "conv_transpose1d"
-    x = as_tensor(x)
-    check_ndim(fn, x, (3,), "3-D (N, C, L)")
-    if weight.ndim != 3:
-        raise ShapeError(f"{fn}: weight must be 3-D (IC, OC/groups, K); got {weight.shape}")
     one = [ntuple(v, 1, fn, name)[0] for v, name in ((stride, "stride"), (padding, "padding"),
            (output_padding, "output_padding"), (dilation, "dilation"))]
-    out = conv_transpose2d(
-        x.reshape((x.shape[0], x.shape[1], 1, x.shape[2])),
-        weight.reshape((weight.shape[0], weight.shape[1], 1, weight.shape[2])),
-        bias, (1, one[0]), (0, one[1]), (0, one[2]), groups, (1, one[3]),
-    )
-    return out.reshape((out.shape[0], out.shape[1], out.shape[3]))
+    return _via_2d(fn, x, weight, "(IC, OC/groups, K)", lambda x2, w2: conv_transpose2d(
+        x2, w2, bias, (1, one[0]), (0, one[1]), (0, one[2]), groups, (1, one[3])))

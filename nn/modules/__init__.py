@@ -1,7 +1,11 @@
-"""Every layer, container and loss module (re-exported by `nn`)."""
+"""Every layer, container and loss module; `__all__` (the classes imported here) is what `nn`
+re-exports."""
 
-from nn.modules.activation import (  # noqa: F401
+from types import ModuleType as _ModuleType
+
+from .activation import (
     CELU,
+    ELU,
     GELU,
     GLU,
     SELU,
@@ -9,22 +13,26 @@ from nn.modules.activation import (  # noqa: F401
     Hardsigmoid,
     Hardswish,
     Hardtanh,
+    LeakyReLU,
     LogSigmoid,
+    LogSoftmax,
     Mish,
     PReLU,
+    ReLU,
     ReLU6,
     RReLU,
+    Sigmoid,
     SiLU,
+    Softmax,
     Softmax2d,
     Softmin,
     Softplus,
     Softshrink,
     Softsign,
+    Tanh,
     Tanhshrink,
     Threshold,
 )
-
-from .activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv2d
@@ -79,3 +87,6 @@ from .transformer import (
     TransformerEncoderLayer,
 )
 from .upsampling import Upsample
+
+__all__ = sorted(n for n, v in globals().items()
+                 if not n.startswith("_") and not isinstance(v, _ModuleType))

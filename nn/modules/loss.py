@@ -8,7 +8,7 @@ from typing import Any
 
 from autograd.tensor import Tensor
 from nn import functional as F
-from nn.functional_loss import _legacy
+from nn._functional.loss import REDUCTIONS, resolve_reduction
 from nn.module import Module
 
 
@@ -18,10 +18,9 @@ class _Loss(Module):
         reduction: str = "mean",
     ) -> None:
         super().__init__()
-        reduction = _legacy(size_average, reduce, reduction)
-        if not (reduction == "batchmean" and isinstance(self, KLDivLoss)):
-            F._check_reduction(reduction, type(self).__name__)
-        self.reduction = reduction
+        allowed = REDUCTIONS + ("batchmean",) if isinstance(self, KLDivLoss) else REDUCTIONS
+        self.reduction = resolve_reduction(type(self).__name__, reduction, size_average, reduce,
+                                           allowed)
 
 
 class _WeightedLoss(_Loss):

@@ -125,6 +125,41 @@ def test_cross_entropy_stable_for_huge_logits_and_grad_is_softmax_minus_onehot()
     np.testing.assert_allclose(x.grad.data, [[-1.0, 0.0, 1.0]], atol=1e-12)
 
 
+def _loss_cases() -> dict:
+    g = np.random.default_rng(1)
+    x, y, z = g.standard_normal((3, 4, 3))
+    labels, sign = np.array([0, 2, 1, 2]), np.array([1.0, -1.0, -1.0, 1.0])
+    probs, bits = 1 / (1 + np.exp(-x)), (z > 0).astype(float)
+    logp = log_softmax_ref(x)
+    return {
+        "mse_loss": (x, y), "l1_loss": (x, y), "smooth_l1_loss": (x, y), "huber_loss": (x, y),
+        "binary_cross_entropy": (probs, bits), "binary_cross_entropy_with_logits": (x, bits),
+        "kl_div": (logp, np.exp(log_softmax_ref(y))), "poisson_nll_loss": (x, np.abs(y)),
+        "gaussian_nll_loss": (x, y, np.abs(y) + 0.1), "nll_loss": (logp, labels),
+        "cross_entropy": (x, labels), "multilabel_soft_margin_loss": (x, bits),
+        "multi_margin_loss": (x, labels), "margin_ranking_loss": (x[:, 0], y[:, 0], sign),
+        "hinge_embedding_loss": (x[:, 0], sign), "soft_margin_loss": (x[:, 0], sign),
+        "cosine_embedding_loss": (x, y, sign), "triplet_margin_loss": (x, y, z),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_loss_cases()))
+def test_every_loss_resolves_and_checks_its_reduction(name):
+    import inspect
+
+    fn, args = getattr(F, name), _loss_cases()[name]
+    with pytest.raises(ValueError, match=f"{name}: reduction must be one of"):
+        fn(*args, reduction="avg")
+    total, each = fn(*args, reduction="sum"), fn(*args, reduction="none")
+    assert each.ndim >= 1 and total.shape == ()
+    if "size_average" not in inspect.signature(fn).parameters:
+        return
+    np.testing.assert_allclose(fn(*args, size_average=False).data, total.data)
+    np.testing.assert_allclose(fn(*args, reduce=False).data, each.data)
+    with pytest.raises(TypeError, match="passed positionally"):
+        fn(*args, size_average="sum")
+
+
 def test_cross_entropy_errors():
     x = r(3, 4)
     with pytest.raises(IndexError, match="target 4 is out of bounds for 4 classes"):

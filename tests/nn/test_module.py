@@ -245,3 +245,23 @@ def test_train_step_reduces_loss():
                 p -= 0.1 * p.grad
         losses.append(loss.item())
     assert losses[-1] < 0.3 * losses[0]
+
+
+def test_nn_exports_every_layer_class_once_and_each_name_resolves() -> None:
+    import importlib
+    import inspect
+    import pkgutil
+
+    defined = set()
+    for info in pkgutil.iter_modules(nn.modules.__path__):
+        mod = importlib.import_module(f"nn.modules.{info.name}")
+        defined |= {name for name, obj in vars(mod).items()
+                    if inspect.isclass(obj) and issubclass(obj, nn.Module)
+                    and obj.__module__ == mod.__name__ and not name.startswith("_")}
+    assert defined == set(nn.modules.__all__)
+    assert set(nn.modules.__all__) <= set(nn.__all__)
+    assert len(nn.__all__) == len(set(nn.__all__))
+    star: dict = {}
+    exec("from nn import *", star)  # what `from nn import *` binds
+    assert {k for k in star if k != "__builtins__"} == set(nn.__all__)
+    assert nn.Linear is nn.modules.Linear and nn.Module is nn.module.Module

@@ -169,7 +169,7 @@ SPECS = [
 
 
 # ----------------------------------------------------------------------------- more losses
-# (nn/functional_loss.py). NumPy references straight from PyTorch's documented formulas.
+# (nn/_functional/loss_*.py). NumPy references straight from PyTorch's documented formulas.
 
 PM1 = np.array([1.0, -1.0, -1.0, 1.0])
 PM1_23 = np.array([[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0]])
