@@ -111,6 +111,8 @@ class Graph:
         self.outputs: list[str] = []
         self.backward_order: list[str] = []
         self.has_backward = False
+        # set when the graph was kept by `ag.record_on_error()`: what failed, where, and why
+        self.error: dict[str, Any] | None = None
         # engine records (op id -> (Node, output Tensor)) for per-node checks; not serialized
         self.records: dict[str, tuple[Any, Tensor]] = {}
         self._ids: dict[int, str] = {}
@@ -217,17 +219,16 @@ class Graph:
                 self.tensors[tid].grad = _grad_info(t.grad)
                 self.has_backward = True
 
-    def _record_backward(self, out: Tensor) -> None:
-        """Run backward (retaining the graph, touching no `.grad`) and record what flowed."""
-        node_to_op = {id(node): oid for oid, (node, _) in self.records.items()}
-        leaves = [
-            t for tid, t in zip(self.tensors, self._keep, strict=True)
-            if t.requires_grad and t.grad_fn is None
-        ]
+    def backward_observer(self) -> Callable[[Any, Tensor, list[Tensor | None]], None]:
+        """A callback for `engine.backward_observers` that records, per recorded op, its
+        backward step and time and the gradient it sent to each input."""
+        node_to_op: dict[int, str] = {}
         last = [time.perf_counter()]
         totals: dict[str, tuple[np.ndarray, int]] = {}  # gradient accumulated so far per tensor
 
         def observe(node: Any, g: Tensor, grads_in: list[Tensor | None]) -> None:
+            if len(node_to_op) != len(self.records):  # ops recorded since the last call
+                node_to_op.update((id(n), oid) for oid, (n, _) in self.records.items())
             oid = node_to_op.get(id(node))
             now = time.perf_counter()
             if oid is not None:
@@ -248,6 +249,15 @@ class Graph:
                 self.tensors[op.output].grad = _grad_info(g)
             last[0] = now
 
+        return observe
+
+    def _record_backward(self, out: Tensor) -> None:
+        """Run backward (retaining the graph, touching no `.grad`) and record what flowed."""
+        leaves = [
+            t for tid, t in zip(self.tensors, self._keep, strict=True)
+            if t.requires_grad and t.grad_fn is None
+        ]
+        observe = self.backward_observer()
         engine.backward_observers.append(observe)
         try:
             grads = engine.backward([out], [None], retain_graph=True, inputs=leaves)
@@ -300,6 +310,7 @@ class Graph:
             "outputs": list(self.outputs),
             "backward_order": list(self.backward_order),
             "has_backward": self.has_backward,
+            "error": clean(self.error) if self.error is not None else None,
         }
 
     def __str__(self) -> str:

@@ -48,12 +48,17 @@ _OWN_DIRS = tuple(
 )
 
 
+def is_user_file(fname: str) -> bool:
+    """Whether code in `fname` is the user's (not tracegrad's packages, not contextlib)."""
+    return not fname.startswith(_OWN_DIRS) and "contextlib" not in fname
+
+
 def user_location() -> str | None:
     """`file:line` of the innermost frame outside tracegrad's own packages."""
     frame = sys._getframe(1)
     while frame is not None:
         fname = frame.f_code.co_filename
-        if not fname.startswith(_OWN_DIRS) and "contextlib" not in fname:
+        if is_user_file(fname):
             return f"{fname}:{frame.f_lineno}"
         frame = frame.f_back
     return None

@@ -10,7 +10,7 @@ modules, forward and backward linked). `backward_steps` writes a step-through of
 pass; `viz.plots` has the training pictures (matplotlib).
 """
 
-from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, render
+from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, last_error_graph, render
 from viz.explore import Explorer, explore
 from viz.render import GraphvizNotFound
 from viz.steps import backward_steps
@@ -26,6 +26,7 @@ __all__ = [
     "backward_steps",
     "draw",
     "explore",
+    "last_error_graph",
     "render",
 ]
 

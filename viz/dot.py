@@ -31,6 +31,7 @@ class Marks:
     checks: dict[str, list[str]] = field(default_factory=dict)  # op id -> lines to show
     nonfinite: dict[str, str | None] = field(default_factory=dict)  # forward/backward op id
     untrained: set[str] = field(default_factory=set)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # op id -> why it raised
 
 
 @dataclass
@@ -117,6 +118,10 @@ class _Builder:
     def _op_alerts(self, oid: str, rows: list[str], backward: bool) -> dict[str, str]:
         st: dict[str, str] = {}
         nf = self.m.nonfinite
+        if oid in self.m.errors:
+            rows.extend(L.row(html(line, 120), 9, S.ALERT, bold=k == 0)
+                        for k, line in enumerate(self.m.errors[oid]))
+            st.update(S.ERROR_STYLE)
         if oid in self.m.checks:
             rows.append(L.row("✗ local vjp ≠ finite differences", 9, S.ALERT, bold=True))
             rows.extend(L.row(html(line, 120), 9, S.ALERT) for line in self.m.checks[oid])
@@ -218,8 +223,10 @@ class _Builder:
             rows = L.op_rows(op, source=self.o.source, timing=self.o.timing, backward=True)
             st = dict(S.BACKWARD_OP_STYLE)
             state = self._step_state([op.backward_step]) if has_bw else "done"
-            if state == "off":
-                rows.append(L.row("not on the path to the output", 9, "#9e9e9e"))
+            if state == "off" and oid not in self.m.errors:
+                why = ("not reached: backward stopped at the error" if g.error
+                       else "not on the path to the output")
+                rows.append(L.row(why, 9, "#9e9e9e"))
                 st.update(S.NO_GRAD_STYLE)
             st.update(self._op_alerts(oid, rows, backward=True))
             st.update(self._step_style(state))
