@@ -19,6 +19,7 @@ from viz.escape import html
 from viz.layout import Group, Plan
 
 EDGE_LABEL_LIMIT = 400  # edge labels are dropped above this many drawn nodes (layout cost)
+MAX_ORDERED_INPUTS = 12  # up to this many inputs are put on one row in argument order
 _CURRENT = {"fillcolor": "#ffeb3b", "color": "#f57f17", "penwidth": "3"}
 _PENDING = {"fillcolor": "#fafafa", "color": "#cfd8dc", "fontcolor": "#b0bec5",
             "style": "filled,dotted"}
@@ -140,7 +141,9 @@ class _Builder:
     def _group_label(self, grp: Group, backward: bool, grads: bool = False) -> str:
         g = self.g
         if grp.kind == "module":
-            head = ("∂ " if backward else "") + html(grp.title, 80)
+            title = g.modules.get(grp.title)
+            head = ("∂ " if backward else "") + html(
+                f"{grp.title}: {title}" if title else grp.title, 90)
         else:
             head = f"× {grp.repeats} more repeats" + (f" in {html(grp.title, 60)}"
                                                       if grp.title else "")
@@ -350,9 +353,25 @@ class _Builder:
             dot.edge(src, dst, **attrs)
         if len(sides) == 2:  # ids are viz's own (`fn3`), so plain text is safe here
             dot.body.extend(f"\t{{rank=same; {a}; {b}}}\n" for a, b in self.align())
+        dot.body.extend(self._input_order(sides))
         if legend:
             dot.node("legend", label=S.heat_legend_label(self.o.heat_range), shape="plaintext")
         return dot
+
+    def _input_order(self, sides: list[str]) -> list[str]:
+        """The traced function's inputs on one rank, left to right in argument order (an
+        invisible chain x -> w -> b), on each side drawn."""
+        g = self.g
+        units = [t for t in self.p.tensors
+                 if g.tensors[t].role == "input" and t not in self.p.producer]
+        if not 2 <= len(units) <= MAX_ORDERED_INPUTS:
+            return []
+        lines = []
+        for side in sides:
+            ids = [self.nid(side, u) for u in units if side == "f" or self._in_backward(u)]
+            if len(ids) > 1:
+                lines.append(f"\t{{rank=same; {' -> '.join(ids)} [style=invis]}}\n")
+        return lines
 
     def _emit(self, dot: graphviz.Digraph, side: str, path: str | None,
               tree: dict[str | None, set[str]]) -> None:
@@ -364,7 +383,9 @@ class _Builder:
             # NOTE: a standalone Digraph, not `with dot.subgraph(name=...)`, which copies the
             # parent's whole body on entry (quadratic on large graphs)
             c = graphviz.Digraph(name=f"cluster_{side}_{self.nid('m', child)}")
-            c.attr(label=f"<<B>{html(child, 80)}</B>>", style="rounded,dashed",
+            title = self.g.modules.get(child)
+            label = f"{child}: {title}" if title else child
+            c.attr(label=f"<<B>{html(label, 90)}</B>>", style="rounded,dashed",
                    color="#7986cb", fontcolor="#283593", fontsize="11", labeljust="l")
             self._emit(c, side, child, tree)
             dot.subgraph(c)
