@@ -115,10 +115,20 @@ class ErrorRecording:
                             f"{MAX_OPS} ops; this is the latest part")
         if failure is not None and failure.phase == "forward":
             info["op"] = _add_failed_op(g, info)
-        elif failure is not None and failure.phase == "nonfinite":
-            g._collect_grads_from_attributes()  # backward finished: the leaves have .grad
+        _leaf_grads(g)
         g.error = info
         return g
+
+
+def _leaf_grads(g: Graph) -> None:
+    """What reached each leaf before backward stopped (leaves accumulate only at its end)."""
+    made = {op.output for op in g.ops.values()}
+    for oid in g.backward_order:
+        op = g.ops[oid]
+        for tid, info in zip(op.inputs, op.grads_in, strict=False):
+            if tid is not None and info is not None and tid not in made:
+                g.tensors[tid].grad = {"shape": info["shape"], "nonfinite": info["nonfinite"],
+                                       "norm": info.get("total_norm", info["norm"])}
 
 
 def _new_graph() -> Graph:
@@ -163,6 +173,7 @@ def op_failed(prim: Any, inputs: tuple[Tensor | None, ...], params: dict[str, An
         "inputs": [describe(t) for t in inputs],
     }
     for rec in active:
+        rec.graph.name_open_modules(info["module"])
         rec.failure = _Failure(exc, "forward", info)
 
 

@@ -173,13 +173,18 @@ class Graph:
                 self.edges.append(Edge(tid, oid, i))
         self.edges.append(Edge(oid, out_id, 0))
         self.records[oid] = (node, out)
-        mod = node.module
-        if mod:
-            for path, owner in scope.open_modules():  # recording live: name the modules
-                if (owner is not None and path and path not in self.modules
-                        and (mod == path or mod.startswith(path + "."))):
-                    self.modules[path] = module_title(owner)
+        self.name_open_modules(node.module)
         return oid
+
+    def name_open_modules(self, mod: str | None) -> None:
+        """Remember the title of each open module scope that path `mod` lies in (while
+        recording live; a walk after the fact has no open scopes and names nothing)."""
+        if not mod:
+            return
+        for path, owner in scope.open_modules():
+            if (owner is not None and path and path not in self.modules
+                    and (mod == path or mod.startswith(path + "."))):
+                self.modules[path] = module_title(owner)
 
     @classmethod
     def from_tensor(cls, t: Tensor, backward: bool = False) -> Graph:

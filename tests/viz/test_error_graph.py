@@ -3,6 +3,10 @@ outlined, its input shapes, the exception and the user's file:line (DOT source, 
 
 from __future__ import annotations
 
+import importlib.util
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -39,6 +43,7 @@ def test_forward_failure_is_outlined_with_shapes_message_and_line() -> None:
     assert "ShapeError: linear: input of shape (5, 8)" in src  # the title
     assert str(exc).split(" (")[0] in src
     assert "not computed" in src  # the output it never made
+    assert "<B>2: Linear(in_features=4, out_features=3, bias=True)</B>" in src  # its module
     assert "will not train" not in src  # no output yet is not an untrainable layer
     # forward only by default for a forward failure; explorable as well
     assert "backward pass" not in src
@@ -85,3 +90,32 @@ def test_without_a_recorded_error_it_says_how_to_get_one(monkeypatch) -> None:
     monkeypatch.setattr(error_record, "_last", [])
     with pytest.raises(LookupError, match="record_on_error"):
         viz.last_error_graph()
+
+
+def test_the_example_hits_both_failures(tmp_path, monkeypatch) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    monkeypatch.syspath_prepend(str(examples))
+    spec = importlib.util.spec_from_file_location("error_graph_example",
+                                                  examples / "error_graph.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found = module.main(["--quick", "--out", str(tmp_path)])
+    fwd, bwd = found["forward"], found["backward"]
+    assert fwd["op_name"] == "linear" and fwd["module"] == "fc1"
+    assert fwd["inputs"][:2] == ["float32 (8, 256)", "float32 (120, 400)"]
+    assert bwd["op_name"] == "Doubler" and "shape (8, 120)" in bwd["detail"]
+    assert {p.stem for p in tmp_path.iterdir()} == {"error_graph_forward", "error_graph_backward"}
+
+
+@needs_dot
+def test_the_readme_section_runs(tmp_path, monkeypatch) -> None:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = text[text.index("## When it breaks"):]
+    first, second = re.findall(r"```python\n(.*?)```", section, re.S)[:2]
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    with pytest.raises(ag.ShapeError, match="does not match weight of shape"):
+        exec(compile(first, "README.md", "exec"), scope)
+    exec(compile(second, "README.md", "exec"), scope)
+    assert (tmp_path / "error.png").read_bytes()[:4] == b"\x89PNG"
+    assert ag.last_error_graph().error["location"].startswith("README.md:")
