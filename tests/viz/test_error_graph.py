@@ -14,6 +14,7 @@ import autograd as ag
 import nn
 import viz
 from tests.viz.conftest import needs_dot, svg_groups, svg_text
+from tests.viz.test_explore import embedded
 from viz import style
 
 
@@ -81,7 +82,12 @@ def test_error_graph_renders(tmp_path) -> None:
     texts = [svg_text(n) for n in svg_groups(svg)["node"]]
     assert any("raised here (forward)" in t for t in texts)
     page = viz.explore(ag.last_error_graph(), tmp_path / "error.html")
-    assert page.path.read_text().count("linear") >= 2
+    text = page.path.read_text()
+    data = embedded(text)
+    (failing,) = [n for n in data["nodes"] if n.get("err")]
+    assert failing["op"] == "linear" and failing["err"][0] == "✗ raised here (forward)"
+    assert data["title"].startswith("ShapeError: linear")
+    assert ".n.err rect" in text  # outlined in the page as well
 
 
 def test_without_a_recorded_error_it_says_how_to_get_one(monkeypatch) -> None:

@@ -61,3 +61,15 @@ def test_module_clusters_show_the_module() -> None:
     folded = viz.draw(g, mode="forward", depth=1).source
     assert "2: Linear(in_features=64, out_features=64, bias=True)" in folded
     assert g.to_dict()["modules"]["4"].startswith("Linear(")
+
+
+def test_explorer_clusters_carry_the_module_title(tmp_path) -> None:
+    from tests.viz.test_explore import embedded
+
+    ag.manual_seed(0)
+    model = MLP([2, 8, 3])
+    g = ag.trace(lambda points: model(points).sum(), np.ones((4, 2), np.float32))
+    page = viz.explore(g, tmp_path / "g.html").path.read_text()
+    titles = {c["path"]: c["title"] for c in embedded(page)["clusters"]}
+    assert titles["0"] == "Linear(in_features=2, out_features=8, bias=True)"
+    assert 'c.title ? ": " + c.title' in page  # drawn after the path
