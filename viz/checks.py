@@ -111,4 +111,6 @@ def error_marks(g: Graph) -> dict[str, list[str]]:
         where = short_location(err.get(key))
         if where and (key == "location" or err.get(key) != err.get("location")):
             lines.append(f"{label} {where}")
+    if err.get("note"):
+        lines.append(err["note"])
     return {err["op"]: lines}

@@ -11,6 +11,7 @@ import pytest
 
 import autograd as ag
 import nn
+import viz
 from autograd import error_record
 
 HERE = __file__
@@ -158,3 +159,17 @@ def test_nothing_is_kept_or_hooked_without_an_error() -> None:
     g = ag.last_error_graph()
     assert g.error["type"] == "KeyError" and g.error["op"] is None
     assert [o.op for o in g.ops.values()] == ["multiply"]
+
+
+def test_a_long_recording_restarts_so_memory_stays_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(error_record, "MAX_OPS", 3)
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ag.ShapeError), ag.record_on_error() as rec:
+        for _ in range(4):
+            x = x * 2.0
+        x @ ag.tensor(np.ones(2))
+    g = ag.last_error_graph()
+    assert g is rec.graph and rec.restarts == 1
+    assert [o.op for o in g.ops.values()] == ["multiply", "matmul"]  # the latest part
+    assert "restarted 1 time(s) after 3 ops" in g.error["note"]
+    assert g.error["note"] in viz.last_error_graph().source
