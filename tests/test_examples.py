@@ -132,6 +132,11 @@ def test_examples_run_as_scripts(tmp_path: Path) -> None:
     assert "least squares" in proc.stdout
 
 
+def test_write_the_backward(tmp_path: Path) -> None:
+    r = run("write_the_backward", tmp_path)
+    assert r["statuses"] == ["fail", "error", "pass"]
+
+
 # pytorch_mnist.py is pytorch/examples' program with only its imports renamed: its own options
 SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("*.py")
                  if not p.name.startswith("_") and p.stem != "pytorch_mnist")

@@ -5,12 +5,14 @@
 >>> dot = viz.draw(g, mode="both")            # a graphviz.Digraph
 >>> path = viz.render(g, "/tmp/graph.dot")    # .svg/.png/.pdf need the `dot` program
 
+`viz.draw_exercise(ag.exercise("sigmoid").check(path))` paints an exercise's verdict.
 `viz.explore(g, "graph.html")` writes one self-contained interactive page (pan, zoom, fold
 modules, forward and backward linked). `backward_steps` writes a step-through of the backward
 pass; `viz.plots` has the training pictures (matplotlib).
 """
 
 from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, last_error_graph, render
+from viz.exercise import draw_exercise, render_exercise
 from viz.explore import Explorer, explore
 from viz.render import GraphvizNotFound
 from viz.steps import backward_steps
@@ -25,9 +27,11 @@ __all__ = [
     "as_graph",
     "backward_steps",
     "draw",
+    "draw_exercise",
     "explore",
     "last_error_graph",
     "render",
+    "render_exercise",
 ]
 
 

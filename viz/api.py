@@ -13,7 +13,7 @@ from autograd import error_record
 from autograd.graph import Graph
 from autograd.tensor import Tensor
 from viz import render as _render
-from viz.checks import check_marks, check_results, error_marks, error_title
+from viz.checks import check_marks, check_passes, check_results, error_marks, error_title
 from viz.dot import EDGE_LABEL_LIMIT, Marks, Options, build
 from viz.layout import Plan, plan
 from viz.style import HEAT_RANGE
@@ -78,6 +78,7 @@ def draw(
     depth: int | None = None,
     collapse_repeats: bool = False,
     check: Any = None,
+    show_passed: bool = False,
     source: bool = False,
     timing: bool = False,
     edge_labels: bool | None = None,
@@ -94,7 +95,8 @@ def draw(
     norm (default: on when gradients were recorded). depth: fold modules at that path depth
     into one box each. collapse_repeats: fold repeated blocks (RNN steps). check: paint the
     ops whose local VJP disagrees with finite differences red, from the result of
-    `ag.gradcheck_graph(f, inputs)` given as `target` (check=True or None) or as `check=`.
+    `ag.gradcheck_graph(f, inputs)` given as `target` (check=True or None) or as `check=`;
+    show_passed: paint the ops whose check passed green too (exercise verdicts).
     source: show each op's `file:line`. timing: forward/backward time and saved memory.
     step: show the backward pass as it stood after that step (see `backward_steps`).
     rankdir: "TB" (top to bottom) or "LR" (left to right, for long chains).
@@ -109,6 +111,7 @@ def draw(
     p = _fit(g, depth, collapse_repeats, max_nodes, sides)
     marks = Marks(
         checks=check_marks(g, results),
+        passed=check_passes(g, results) if show_passed else {},
         nonfinite=g.first_nonfinite(),
         # a graph kept at an error has no output yet, so no path to one is no warning
         untrained=set() if g.error else set(g.parameters_without_gradient_path()),

@@ -68,6 +68,16 @@ def check_marks(g: Graph, results: Any | None) -> dict[str, list[str]]:
     return marks
 
 
+def check_passes(g: Graph, results: Any | None) -> dict[str, list[str]]:
+    """Op id -> lines for each op whose local VJP matched (painted green when asked)."""
+    if results is None:
+        return {}
+    if results.graph is not g:
+        raise ValueError("the check results belong to a different graph than the one drawn")
+    return {oid: list(node.problems) for oid, node in results.nodes.items()
+            if node.status == "ok"}
+
+
 _RAISED = {
     "forward": "✗ raised here (forward)",
     "backward": "✗ its backward raised",

@@ -27,9 +27,11 @@ _PENDING = {"fillcolor": "#fafafa", "color": "#cfd8dc", "fontcolor": "#b0bec5",
 
 @dataclass
 class Marks:
-    """What to flag: failing per-node checks, the first non-finite op, untrainable leaves."""
+    """What to flag: failing (and, when asked, passing) per-node checks, the first non-finite
+    op, untrainable leaves."""
 
     checks: dict[str, list[str]] = field(default_factory=dict)  # op id -> lines to show
+    passed: dict[str, list[str]] = field(default_factory=dict)  # op id -> lines (painted green)
     nonfinite: dict[str, str | None] = field(default_factory=dict)  # forward/backward op id
     untrained: set[str] = field(default_factory=set)
     errors: dict[str, list[str]] = field(default_factory=dict)  # op id -> why it raised
@@ -127,6 +129,10 @@ class _Builder:
             rows.append(L.row("✗ local vjp ≠ finite differences", 9, S.ALERT, bold=True))
             rows.extend(L.row(html(line, 120), 9, S.ALERT) for line in self.m.checks[oid])
             st.update(S.FAILED_CHECK_STYLE)
+        elif oid in self.m.passed:
+            rows.append(L.row("✓ local vjp = finite differences", 9, S.PASS, bold=True))
+            rows.extend(L.row(html(line, 120), 9, S.PASS) for line in self.m.passed[oid])
+            st.update(S.PASSED_CHECK_STYLE)
         if not backward and oid == nf.get("forward"):
             rows.append(L.row("⚠ first NaN/inf (forward)", 9, S.ALERT, bold=True))
             st.update(S.NONFINITE_STYLE)
