@@ -148,7 +148,9 @@ def record_on_error() -> ErrorRecording:
     The failing op is drawn outlined with its input shapes, the exception and the user's
     `file:line`; the exception propagates unchanged. A VJP that sends NaN/inf raises nothing
     (unless `ag.detect_anomaly()` is on) but keeps its graph too, with a RuntimeWarning.
-    Run the forward pass inside the block: ops recorded before it are not known.
+    Run the forward pass inside the block: ops run before it, or under `no_grad()`, are not
+    recorded (a failing op there is still shown, with its inputs). The graph is held until
+    the next failure; past `MAX_OPS` ops a recording restarts, so a long loop stays bounded.
     """
     return ErrorRecording()
 
