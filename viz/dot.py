@@ -19,7 +19,7 @@ from viz.escape import html
 from viz.layout import Group, Plan
 
 EDGE_LABEL_LIMIT = 400  # edge labels are dropped above this many drawn nodes (layout cost)
-MAX_ORDERED_INPUTS = 12  # up to this many inputs are put on one row in argument order
+MAX_ORDERED_INPUTS = 3  # up to this many inputs share a row in argument order (more: dot's own)
 _CURRENT = {"fillcolor": "#ffeb3b", "color": "#f57f17", "penwidth": "3"}
 _PENDING = {"fillcolor": "#fafafa", "color": "#cfd8dc", "fontcolor": "#b0bec5",
             "style": "filled,dotted"}
@@ -349,35 +349,33 @@ class _Builder:
         for side in sides:
             if len(sides) == 1:
                 self._emit(dot, side, None, tree)
+                dot.body.extend(self._input_order(side))
                 continue
             c = graphviz.Digraph(name=f"cluster_{side}")
             c.attr(label=f"<<B>{titles[side]}</B>>", style="rounded", color="#90a4ae",
                    fontsize="13")
             self._emit(c, side, None, tree)
+            if side == "f":  # the backward side mirrors it through the rank pairs
+                c.body.extend(self._input_order(side))
             dot.subgraph(c)
         for src, dst, attrs in self.edges:
             dot.edge(src, dst, **attrs)
         if len(sides) == 2:  # ids are viz's own (`fn3`), so plain text is safe here
             dot.body.extend(f"\t{{rank=same; {a}; {b}}}\n" for a, b in self.align())
-        dot.body.extend(self._input_order(sides))
         if legend:
             dot.node("legend", label=S.heat_legend_label(self.o.heat_range), shape="plaintext")
         return dot
 
-    def _input_order(self, sides: list[str]) -> list[str]:
+    def _input_order(self, side: str) -> list[str]:
         """The traced function's inputs on one rank, left to right in argument order (an
-        invisible chain x -> w -> b), on each side drawn."""
+        invisible chain x -> w -> b) on `side`; ids are viz's own, so plain text is safe."""
         g = self.g
-        units = [t for t in self.p.tensors
-                 if g.tensors[t].role == "input" and t not in self.p.producer]
+        units = [t for t in self.p.tensors if g.tensors[t].role == "input"
+                 and t not in self.p.producer and (side == "f" or self._in_backward(t))]
         if not 2 <= len(units) <= MAX_ORDERED_INPUTS:
             return []
-        lines = []
-        for side in sides:
-            ids = [self.nid(side, u) for u in units if side == "f" or self._in_backward(u)]
-            if len(ids) > 1:
-                lines.append(f"\t{{rank=same; {' -> '.join(ids)} [style=invis]}}\n")
-        return lines
+        chain = " -> ".join(self.nid(side, u) for u in units)
+        return [f"\t{{rank=same; {chain} [style=invis]}}\n"]
 
     def _emit(self, dot: graphviz.Digraph, side: str, path: str | None,
               tree: dict[str | None, set[str]]) -> None:

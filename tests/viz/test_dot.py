@@ -70,7 +70,7 @@ def test_backward_view_mirrors_forward():
 def test_both_mode_pairs_every_node_on_one_rank():
     g = small_graph()
     dot = viz.draw(g, mode="both")
-    assert dot.source.count("rank=same") == len(g.tensors) + len(g.ops) + 2  # + x, w, b in order
+    assert dot.source.count("rank=same") == len(g.tensors) + len(g.ops) + 1  # + x, w, b in order
     svg = _svg(dot)
     titles = _cluster_titles(svg)
     assert "forward" in titles and "backward" in titles
