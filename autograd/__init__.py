@@ -57,6 +57,7 @@ from autograd.dtypes import (
 from autograd.dtypes import float as float  # noqa: A004, PLC0414 - torch's name
 from autograd.dtypes import int as int  # noqa: A004, PLC0414 - torch's name
 from autograd.engine import Node
+from autograd.error_record import last_error_graph, record_on_error
 from autograd.errors import DTypeError, ShapeError
 from autograd.exercises import exercise
 from autograd.function import Function, FunctionCtx

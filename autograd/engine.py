@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import mode, scope
+from autograd import error_record, mode, scope
 from autograd.errors import DTypeError, ShapeError, describe
 from autograd.ops.shape import sum_to
 from autograd.registry import Primitive
@@ -312,14 +312,19 @@ def apply(prim: Primitive, args: Sequence[Any], params: dict[str, Any]) -> Tenso
     if obs:
         start = time.perf_counter()
     tensors, arrays = _promote(args)
-    if prim.check is not None:
-        prim.check(*arrays, **params)
     try:
-        out = prim.forward(*arrays, **params)
-    except (ValueError, TypeError, IndexError) as exc:
-        if isinstance(exc, (ShapeError, DTypeError)):
-            raise
-        _raise_forward_error(prim, arrays, exc)
+        if prim.check is not None:
+            prim.check(*arrays, **params)
+        try:
+            out = prim.forward(*arrays, **params)
+        except (ValueError, TypeError, IndexError) as exc:
+            if isinstance(exc, (ShapeError, DTypeError)):
+                raise
+            _raise_forward_error(prim, arrays, exc)
+    except Exception as exc:
+        if error_record.active:  # `ag.record_on_error()`: keep the graph up to this op
+            error_record.op_failed(prim, tensors, params, exc)
+        raise
     aux = None
     if prim.has_aux:
         out, aux = out
@@ -594,7 +599,16 @@ def backward(
                     vjp = node.prim.vjp_for(i)
                     if vjp is not None:
                         kw = node.params if node.aux is None else {**node.params, "aux": node.aux}
-                        gi = _fit(vjp(g, ans, *ins, **kw), node.inputs[i], create_graph)
+                        raw = None
+                        try:
+                            raw = vjp(g, ans, *ins, **kw)
+                            gi = _fit(raw, node.inputs[i], create_graph)
+                        except Exception as exc:
+                            if error_record.active:
+                                error_record.vjp_failed(node, i, g, raw, exc)
+                            raise
+                        if error_record.active:
+                            error_record.vjp_returned(node, i, gi)
                         if anomaly and not np.all(np.isfinite(gi.data)):
                             _raise_anomaly(node, i, gi)
                         send(e, gi)

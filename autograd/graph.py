@@ -8,6 +8,7 @@ Viz and gradcheck read this structure; they never touch engine internals.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import time
@@ -111,6 +112,10 @@ class Graph:
         self.outputs: list[str] = []
         self.backward_order: list[str] = []
         self.has_backward = False
+        # set when the graph was kept by `ag.record_on_error()`: what failed, where, and why
+        self.error: dict[str, Any] | None = None
+        # module path -> the first line of the module's repr (`Linear(in_features=2, ...)`)
+        self.modules: dict[str, str] = {}
         # engine records (op id -> (Node, output Tensor)) for per-node checks; not serialized
         self.records: dict[str, tuple[Any, Tensor]] = {}
         self._ids: dict[int, str] = {}
@@ -168,7 +173,18 @@ class Graph:
                 self.edges.append(Edge(tid, oid, i))
         self.edges.append(Edge(oid, out_id, 0))
         self.records[oid] = (node, out)
+        self.name_open_modules(node.module)
         return oid
+
+    def name_open_modules(self, mod: str | None) -> None:
+        """Remember the title of each open module scope that path `mod` lies in (while
+        recording live; a walk after the fact has no open scopes and names nothing)."""
+        if not mod:
+            return
+        for path, owner in scope.open_modules():
+            if (owner is not None and path and path not in self.modules
+                    and (mod == path or mod.startswith(path + "."))):
+                self.modules[path] = module_title(owner)
 
     @classmethod
     def from_tensor(cls, t: Tensor, backward: bool = False) -> Graph:
@@ -217,17 +233,16 @@ class Graph:
                 self.tensors[tid].grad = _grad_info(t.grad)
                 self.has_backward = True
 
-    def _record_backward(self, out: Tensor) -> None:
-        """Run backward (retaining the graph, touching no `.grad`) and record what flowed."""
-        node_to_op = {id(node): oid for oid, (node, _) in self.records.items()}
-        leaves = [
-            t for tid, t in zip(self.tensors, self._keep, strict=True)
-            if t.requires_grad and t.grad_fn is None
-        ]
+    def backward_observer(self) -> Callable[[Any, Tensor, list[Tensor | None]], None]:
+        """A callback for `engine.backward_observers` that records, per recorded op, its
+        backward step and time and the gradient it sent to each input."""
+        node_to_op: dict[int, str] = {}
         last = [time.perf_counter()]
         totals: dict[str, tuple[np.ndarray, int]] = {}  # gradient accumulated so far per tensor
 
         def observe(node: Any, g: Tensor, grads_in: list[Tensor | None]) -> None:
+            if len(node_to_op) != len(self.records):  # ops recorded since the last call
+                node_to_op.update((id(n), oid) for oid, (n, _) in self.records.items())
             oid = node_to_op.get(id(node))
             now = time.perf_counter()
             if oid is not None:
@@ -248,6 +263,15 @@ class Graph:
                 self.tensors[op.output].grad = _grad_info(g)
             last[0] = now
 
+        return observe
+
+    def _record_backward(self, out: Tensor) -> None:
+        """Run backward (retaining the graph, touching no `.grad`) and record what flowed."""
+        leaves = [
+            t for tid, t in zip(self.tensors, self._keep, strict=True)
+            if t.requires_grad and t.grad_fn is None
+        ]
+        observe = self.backward_observer()
         engine.backward_observers.append(observe)
         try:
             grads = engine.backward([out], [None], retain_graph=True, inputs=leaves)
@@ -300,6 +324,8 @@ class Graph:
             "outputs": list(self.outputs),
             "backward_order": list(self.backward_order),
             "has_backward": self.has_backward,
+            "error": clean(self.error) if self.error is not None else None,
+            "modules": dict(self.modules),
         }
 
     def __str__(self) -> str:
@@ -327,6 +353,16 @@ class Graph:
         return f"<Graph {len(self.tensors)} tensors, {len(self.ops)} ops>"
 
 
+def module_title(module: Any) -> str:
+    """First line of a module's repr: `Linear(in_features=2, out_features=64, bias=True)`;
+    a container's `Sequential(` becomes `Sequential`."""
+    try:
+        first = (repr(module).splitlines() or [""])[0]
+    except Exception:  # a user's broken __repr__ must not break tracing
+        first = ""
+    return first[:-1] if first.endswith("(") else first or type(module).__name__
+
+
 def _json_default(o: Any) -> Any:
     if isinstance(o, (np.integer,)):
         return int(o)
@@ -341,15 +377,16 @@ def _json_default(o: Any) -> Any:
 def trace(f: Callable[..., Any], *args: Any, backward: bool = True, **kwargs: Any) -> Graph:
     """Run `f(*args, **kwargs)` once and return its recorded `Graph`.
 
-    Floating arrays in `args` (any nest) become inputs that require grad, named `arg0`,
-    `arg1.W1`... When `f` returns a scalar that depends on them, the backward pass is
-    recorded too (without touching any `.grad`).
+    Floating arrays in `args` (any nest) become inputs that require grad, named after `f`'s
+    parameters (`x`, `params.W1`; `arg2` past them or for `*args`). When `f` returns a scalar
+    that depends on them, the backward pass is recorded too (without touching any `.grad`).
     """
     g = Graph()
     call_args = []
+    names = _arg_names(f, len(args))
     for i, a in enumerate(args):
         leaves, td = tree.flatten(a)
-        keys = _leaf_names(a, f"arg{i}")
+        keys = _leaf_names(a, names[i])
         made = []
         for leaf, name in zip(leaves, keys, strict=True):
             if isinstance(leaf, Tensor):
@@ -388,6 +425,17 @@ def trace(f: Callable[..., Any], *args: Any, backward: bool = True, **kwargs: An
     ):
         g._record_backward(outs[0])
     return g
+
+
+def _arg_names(f: Callable[..., Any], n: int) -> list[str]:
+    """The names of `f`'s first `n` positional parameters; `arg{i}` where it has none."""
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):  # a builtin or a callable without a signature
+        params = []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    named = [p.name for p in params if p.kind in kinds]
+    return [named[i] if i < len(named) else f"arg{i}" for i in range(n)]
 
 
 def _leaf_names(a: Any, prefix: str) -> list[str]:

@@ -20,6 +20,7 @@ Plot: overfitting.png (train/test accuracy per epoch for the three nets).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from _common import fit_classifier, he_init, mnist, parse, pyplot, savefig, seed_everything
 
@@ -50,22 +51,30 @@ def main(argv: Sequence[str] | None = None) -> dict:
     lr = 0.01
     if args.quick:
         plan, lr = {k: 30 for k in plan}, 0.05
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
-    results = {}
+    results, histories = {}, {}
     print(f"{'':<13}{'epochs':>7}{'train acc':>11}{'test acc':>10}{'gap':>7}")
-    for ax, (kind, epochs) in zip(axes, plan.items(), strict=True):
-        hist = train(kind, data, epochs, lr, args.seed)
+    for kind, epochs in plan.items():
+        hist = histories[kind] = train(kind, data, epochs, lr, args.seed)
         tr, te = hist["train_acc"][-1], hist["test_acc"][-1]
         results[kind] = {"train_acc": tr, "test_acc": te, "gap": tr - te}
         print(f"{kind:<13}{epochs:>7}{tr:>11.1%}{te:>10.1%}{tr - te:>7.3f}", flush=True)
+    savefig(plot_curves(histories), args.out, "overfitting.png")
+    return results
+
+
+def plot_curves(histories: dict[str, dict]) -> Any:
+    """Train/test accuracy per epoch, one panel per net, one legend right of the last panel
+    (inside a panel it covered the train curve near 100%)."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(histories), figsize=(13, 4.0), sharey=True, squeeze=False)
+    for ax, (kind, hist) in zip(axes[0], histories.items(), strict=True):
         ax.plot(hist["epoch"], hist["train_acc"], "o-", label="train")
         ax.plot(hist["epoch"], hist["test_acc"], "s-", label="test")
         ax.set(title=kind, xlabel="epoch", ylim=(0, 1.02))
-        ax.legend()
-    axes[0].set_ylabel("accuracy")
-    savefig(fig, args.out, "overfitting.png")
-    return results
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("accuracy")
+    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    return fig
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ class ModuleHooks:
         name = self._name if calls.depth else ""
         calls.depth += 1
         try:
-            with module_scope(name):
+            with module_scope(name, self):
                 return self._call_forward(args, kwargs)
         finally:
             calls.depth -= 1

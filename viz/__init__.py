@@ -12,7 +12,7 @@ gradient from the loss to a parameter vanishes, and why. `backward_steps` writes
 step-through of the backward pass; `viz.plots` has the training pictures (matplotlib).
 """
 
-from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, render
+from viz.api import MAX_NODES, GraphTooLarge, as_graph, draw, last_error_graph, render
 from viz.exercise import draw_exercise, render_exercise
 from viz.explain import explain_grad
 from viz.explain_report import GradReport
@@ -34,6 +34,7 @@ __all__ = [
     "draw_exercise",
     "explain_grad",
     "explore",
+    "last_error_graph",
     "render",
     "render_exercise",
 ]

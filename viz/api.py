@@ -9,10 +9,11 @@ from typing import Any
 
 import graphviz
 
+from autograd import error_record
 from autograd.graph import Graph
 from autograd.tensor import Tensor
 from viz import render as _render
-from viz.checks import check_marks, check_passes, check_results
+from viz.checks import check_marks, check_passes, check_results, error_marks, error_title
 from viz.dot import EDGE_LABEL_LIMIT, Marks, Options, build
 from viz.layout import Plan, plan
 from viz.style import HEAT_RANGE
@@ -112,7 +113,9 @@ def draw(
         checks=check_marks(g, results),
         passed=check_passes(g, results) if show_passed else {},
         nonfinite=g.first_nonfinite(),
-        untrained=set(g.parameters_without_gradient_path()),
+        # a graph kept at an error has no output yet, so no path to one is no warning
+        untrained=set() if g.error else set(g.parameters_without_gradient_path()),
+        errors=error_marks(g),
     )
     opts = Options(
         values=values,
@@ -122,10 +125,28 @@ def draw(
         timing=timing,
         edge_labels=(p.size * sides <= EDGE_LABEL_LIMIT) if edge_labels is None else edge_labels,
         step=step,
-        title=title,
+        title=title if title is not None else error_title(g),
         rankdir=rankdir,
     )
     return build(p, mode, opts, marks)
+
+
+def last_error_graph(mode: str | None = None, **kw: Any) -> graphviz.Digraph:
+    """Draw the graph kept by the latest failure inside `ag.record_on_error()`: the failing
+    op outlined in red with its input shapes, the exception and the user's `file:line`.
+
+    mode defaults to "forward" for an op that raised in the forward pass and "both" for a
+    failure in backward; other keywords are those of `draw` (`source=True` by default).
+    For the interactive page: `viz.explore(ag.last_error_graph(), "error.html")`.
+    """
+    g = error_record.last_error_graph()
+    if g is None:
+        raise LookupError("no error graph recorded yet: run the code that fails inside "
+                          "`with ag.record_on_error():` (tracegrad graph/gradcheck do it for you)")
+    if mode is None:
+        mode = "forward" if g.error and g.error.get("phase") in ("forward", "error") else "both"
+    kw.setdefault("source", True)
+    return draw(g, mode, **kw)
 
 
 def render(

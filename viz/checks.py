@@ -1,4 +1,5 @@
-"""Per-node gradient check results -> lines on the op nodes that fail.
+"""Per-node gradient check results -> lines on the op nodes that fail, and the lines on the
+op that raised in a graph kept by `ag.record_on_error()`.
 
 The results come from `ag.gradcheck_graph(f, inputs)` (a `GraphCheck`: `.graph` and
 `.nodes`, op id -> `NodeCheck`); viz only reads them (duck-typed, so any object with the same
@@ -7,6 +8,8 @@ fields works).
 
 from __future__ import annotations
 
+import os
+import textwrap
 from typing import Any
 
 from autograd.graph import Graph
@@ -73,3 +76,51 @@ def check_passes(g: Graph, results: Any | None) -> dict[str, list[str]]:
         raise ValueError("the check results belong to a different graph than the one drawn")
     return {oid: list(node.problems) for oid, node in results.nodes.items()
             if node.status == "ok"}
+
+
+_RAISED = {
+    "forward": "✗ raised here (forward)",
+    "backward": "✗ its backward raised",
+    "nonfinite": "✗ its backward sent NaN/inf",
+}
+
+
+def short_location(loc: str | None) -> str | None:
+    """`/long/path/model.py:12` -> `model.py:12`."""
+    if not loc:
+        return None
+    path, _, line = loc.rpartition(":")
+    return f"{os.path.basename(path)}:{line}"
+
+
+def error_title(g: Graph) -> str | None:
+    """One line for the picture's title: `ShapeError: ... (at model.py:12)`."""
+    err = g.error
+    if not err or "type" not in err:
+        return None
+    text = " ".join(err.get("message", "").split())
+    text = text if len(text) <= 140 else text[:137] + "..."
+    where = short_location(err.get("location") or err.get("raised_at"))
+    return f"{err['type']}: {text}" + (f" (at {where})" if where else "")
+
+
+def error_marks(g: Graph) -> dict[str, list[str]]:
+    """Op id -> lines to print on the op that raised (or sent NaN/inf), if the graph has one."""
+    err = g.error
+    if not err or err.get("op") not in g.ops:
+        return {}
+    lines = [_RAISED.get(err["phase"], "✗ failed here")]
+    if err.get("inputs"):
+        lines.append("inputs: " + ", ".join(err["inputs"]))
+    if err.get("detail"):
+        lines.append(err["detail"])
+    if "type" in err:
+        message = f"{err['type']}: {err.get('message', '')}"
+        lines.extend(p for ln in message.splitlines() for p in textwrap.wrap(ln, 90) or [""])
+    for label, key in (("at", "location"), ("raised in", "raised_at")):
+        where = short_location(err.get(key))
+        if where and (key == "location" or err.get(key) != err.get("location")):
+            lines.append(f"{label} {where}")
+    if err.get("note"):
+        lines.append(err["note"])
+    return {err["op"]: lines}

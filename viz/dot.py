@@ -19,6 +19,7 @@ from viz.escape import html
 from viz.layout import Group, Plan
 
 EDGE_LABEL_LIMIT = 400  # edge labels are dropped above this many drawn nodes (layout cost)
+MAX_ORDERED_INPUTS = 3  # up to this many inputs share a row in argument order (more: dot's own)
 _CURRENT = {"fillcolor": "#ffeb3b", "color": "#f57f17", "penwidth": "3"}
 _PENDING = {"fillcolor": "#fafafa", "color": "#cfd8dc", "fontcolor": "#b0bec5",
             "style": "filled,dotted"}
@@ -33,6 +34,7 @@ class Marks:
     passed: dict[str, list[str]] = field(default_factory=dict)  # op id -> lines (painted green)
     nonfinite: dict[str, str | None] = field(default_factory=dict)  # forward/backward op id
     untrained: set[str] = field(default_factory=set)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # op id -> why it raised
 
 
 @dataclass
@@ -119,6 +121,10 @@ class _Builder:
     def _op_alerts(self, oid: str, rows: list[str], backward: bool) -> dict[str, str]:
         st: dict[str, str] = {}
         nf = self.m.nonfinite
+        if oid in self.m.errors:
+            rows.extend(L.row(html(line, 120), 9, S.ALERT, bold=k == 0)
+                        for k, line in enumerate(self.m.errors[oid]))
+            st.update(S.ERROR_STYLE)
         if oid in self.m.checks:
             rows.append(L.row("✗ local vjp ≠ finite differences", 9, S.ALERT, bold=True))
             rows.extend(L.row(html(line, 120), 9, S.ALERT) for line in self.m.checks[oid])
@@ -141,7 +147,9 @@ class _Builder:
     def _group_label(self, grp: Group, backward: bool, grads: bool = False) -> str:
         g = self.g
         if grp.kind == "module":
-            head = ("∂ " if backward else "") + html(grp.title, 80)
+            title = g.modules.get(grp.title)
+            head = ("∂ " if backward else "") + html(
+                f"{grp.title}: {title}" if title else grp.title, 90)
         else:
             head = f"× {grp.repeats} more repeats" + (f" in {html(grp.title, 60)}"
                                                       if grp.title else "")
@@ -224,8 +232,10 @@ class _Builder:
             rows = L.op_rows(op, source=self.o.source, timing=self.o.timing, backward=True)
             st = dict(S.BACKWARD_OP_STYLE)
             state = self._step_state([op.backward_step]) if has_bw else "done"
-            if state == "off":
-                rows.append(L.row("not on the path to the output", 9, "#9e9e9e"))
+            if state == "off" and oid not in self.m.errors:
+                why = ("not reached: backward stopped at the error" if g.error
+                       else "not on the path to the output")
+                rows.append(L.row(why, 9, "#9e9e9e"))
                 st.update(S.NO_GRAD_STYLE)
             st.update(self._op_alerts(oid, rows, backward=True))
             st.update(self._step_style(state))
@@ -339,11 +349,14 @@ class _Builder:
         for side in sides:
             if len(sides) == 1:
                 self._emit(dot, side, None, tree)
+                dot.body.extend(self._input_order(side))
                 continue
             c = graphviz.Digraph(name=f"cluster_{side}")
             c.attr(label=f"<<B>{titles[side]}</B>>", style="rounded", color="#90a4ae",
                    fontsize="13")
             self._emit(c, side, None, tree)
+            if side == "f":  # the backward side mirrors it through the rank pairs
+                c.body.extend(self._input_order(side))
             dot.subgraph(c)
         for src, dst, attrs in self.edges:
             dot.edge(src, dst, **attrs)
@@ -352,6 +365,17 @@ class _Builder:
         if legend:
             dot.node("legend", label=S.heat_legend_label(self.o.heat_range), shape="plaintext")
         return dot
+
+    def _input_order(self, side: str) -> list[str]:
+        """The traced function's inputs on one rank, left to right in argument order (an
+        invisible chain x -> w -> b) on `side`; ids are viz's own, so plain text is safe."""
+        g = self.g
+        units = [t for t in self.p.tensors if g.tensors[t].role == "input"
+                 and t not in self.p.producer and (side == "f" or self._in_backward(t))]
+        if not 2 <= len(units) <= MAX_ORDERED_INPUTS:
+            return []
+        chain = " -> ".join(self.nid(side, u) for u in units)
+        return [f"\t{{rank=same; {chain} [style=invis]}}\n"]
 
     def _emit(self, dot: graphviz.Digraph, side: str, path: str | None,
               tree: dict[str | None, set[str]]) -> None:
@@ -363,7 +387,9 @@ class _Builder:
             # NOTE: a standalone Digraph, not `with dot.subgraph(name=...)`, which copies the
             # parent's whole body on entry (quadratic on large graphs)
             c = graphviz.Digraph(name=f"cluster_{side}_{self.nid('m', child)}")
-            c.attr(label=f"<<B>{html(child, 80)}</B>>", style="rounded,dashed",
+            title = self.g.modules.get(child)
+            label = f"{child}: {title}" if title else child
+            c.attr(label=f"<<B>{html(label, 90)}</B>>", style="rounded,dashed",
                    color="#7986cb", fontcolor="#283593", fontsize="11", labeljust="l")
             self._emit(c, side, child, tree)
             dot.subgraph(c)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from viz.api import as_graph
+from viz.checks import error_marks, error_title
 from viz.escape import attr, html_text, script_json
 from viz.explore_data import build, grad_arrays
 from viz.explore_flow import explain_data, grad_flow_data
@@ -79,11 +80,15 @@ def explore(
     data = build(g, grad_arrays(g))
     data["explain"] = explain_data(g, data["nodes"])
     data["flow"] = None if grad_flow is None else grad_flow_data(g, data["nodes"], grad_flow)
+    marks = error_marks(g)  # a graph kept by ag.record_on_error(): outline the failing op
+    for node in data["nodes"]:
+        if node["k"] in ("op", "bwd") and node["id"] in marks:
+            node["err"] = marks[node["id"]]
     data["layout"] = place(data, use_dot)
     if depth is None and len(data["nodes"]) > FOLD_ABOVE:
         depth = 1
     data["depth"] = depth
-    data["title"] = title or "tracegrad graph"
+    data["title"] = title or error_title(g) or "tracegrad graph"
     out = Path(path)
     out.write_text(page(data, data["title"]), encoding="utf-8")
     return Explorer(out, data["layout"], len(data["nodes"]))

@@ -66,7 +66,7 @@ def _clusters(g: Graph) -> tuple[list[dict[str, Any]], dict[str, int]]:
     index = {p: i for i, p in enumerate(ordered)}
     clusters = [
         {"path": p, "name": p.rpartition(".")[2], "depth": p.count(".") + 1,
-         "parent": index.get(p.rpartition(".")[0], -1)}
+         "parent": index.get(p.rpartition(".")[0], -1), "title": clean(g.modules.get(p, ""))}
         for p in ordered
     ]
     return clusters, index

@@ -161,6 +161,8 @@ def tensor_rows(tn: TensorNode, values: bool, size: int = 10) -> list[str]:
     title = tensor_title(tn)
     if title:
         rows.append(row(html(title, 60), size + 1, bold=True))
+    if tn.role == "error":  # the output of an op that raised: it has no shape or value
+        return rows
     rows.append(row(f"{shape_text(tn.shape)} {html(tn.dtype)}", size))
     if values:
         v = value_text(tn)

@@ -7,7 +7,7 @@ Every function returns a `matplotlib.figure.Figure` and saves it when `path=` is
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -145,8 +145,10 @@ def decision_boundary(
     t: np.ndarray,
     resolution: int = 200,
     path: str | os.PathLike[str] | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> Any:
-    """Regions of the plane by predicted class, with the data points on top (Spiral demo).
+    """Regions of the plane by predicted class, with the data points on top (Spiral demo)
+    and a legend naming each class (`class_names`; default `0`, `1`, ...).
 
     `predict` maps an (N, 2) float array to class scores (N, C) or labels (N,), as an
     ndarray or Tensor (e.g. `lambda a: model(ag.tensor(a))`).
@@ -163,13 +165,26 @@ def decision_boundary(
     scores = predict(grid)
     scores = np.asarray(scores.data if isinstance(scores, Tensor) else scores)
     labels = scores.argmax(axis=1) if scores.ndim == 2 else scores.astype(int)
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(4.8, 4.4))
     n_classes = int(max(labels.max(), t.max())) + 1
-    cmap = plt.get_cmap("tab10", n_classes)
+    if class_names is not None and len(class_names) < n_classes:
+        raise ValueError(f"class_names has {len(class_names)} names for {n_classes} classes")
+    names = list(class_names) if class_names is not None else [str(k) for k in range(n_classes)]
+    plt = _pyplot()
+    from matplotlib.colors import ListedColormap
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(5.6, 4.4))
+    colors = [plt.get_cmap("tab10")(k % 10) for k in range(n_classes)]
     ax.contourf(xx, yy, labels.reshape(xx.shape), levels=np.arange(n_classes + 1) - 0.5,
-                cmap=cmap, alpha=0.3)
-    ax.scatter(x[:, 0], x[:, 1], c=t, cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5,
-               s=12, edgecolors="k", linewidths=0.3)
+                cmap=ListedColormap(colors), alpha=0.3)
+    for k in range(n_classes):
+        mine = t == k
+        ax.scatter(x[mine, 0], x[mine, 1], color=colors[k], s=12, edgecolors="k",
+                   linewidths=0.3, label=names[k])
+    for axis in (ax.xaxis, ax.yaxis):  # a few round ticks that never run into each other
+        axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.tick_params(labelsize=9)
     ax.set(title="decision boundary", xlabel="x₁", ylabel="x₂")
+    ax.legend(title="class", loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9,
+              borderaxespad=0.0)  # outside the plot: it covers no point
     return _finish(fig, path)

@@ -15,6 +15,8 @@ ROLE_STYLE: dict[str, dict[str, str]] = {
     "const": {"fillcolor": "#f2f2f2", "color": "#9e9e9e", "style": "rounded,filled,dashed"},
     "intermediate": {"fillcolor": "#ffffff", "color": "#616161", "style": "rounded,filled"},
     "output": {"fillcolor": "#fff1c1", "color": "#b8860b", "style": "rounded,filled,bold"},
+    "error": {"fillcolor": "#ffffff", "color": "#d32f2f", "fontcolor": "#d32f2f",
+              "style": "rounded,filled,dashed"},  # the output an op failed to compute
 }
 OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#eceff1", "color": "#546e7a"}
 BACKWARD_OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#fbe9e7",
@@ -28,13 +30,15 @@ NO_GRAD_STYLE = {"fillcolor": "#fafafa", "color": "#bdbdbd", "fontcolor": "#9e9e
 FORWARD_EDGE = {"color": "#455a64"}
 BACKWARD_EDGE = {"color": "#bf360c", "fontcolor": "#bf360c", "dir": "back"}
 
-# Marks for what needs attention: failing checks, first non-finite value, untrainable params.
+# Marks for what needs attention: the op that raised, failing checks, first non-finite value,
+# untrainable params.
 ALERT = "#d32f2f"
 WARN = "#ef6c00"
 FAILED_CHECK_STYLE = {"fillcolor": "#ffcdd2", "color": ALERT, "penwidth": "3"}
 PASS = "#2e7d32"
 PASSED_CHECK_STYLE = {"fillcolor": "#c8e6c9", "color": PASS, "penwidth": "3"}
 NONFINITE_STYLE = {"color": ALERT, "penwidth": "4", "peripheries": "2"}
+ERROR_STYLE = {"fillcolor": "#ffebee", "color": ALERT, "penwidth": "4", "peripheries": "2"}
 UNTRAINED_STYLE = {"color": WARN, "penwidth": "3", "style": "filled,dashed"}
 
 # Heat: log10 of the gradient norm on a diverging scale centred on 1. Blue fades in as

@@ -58,7 +58,7 @@ def test_trace_records_forward_and_backward():
     assert len(g.tensors) == 5  # x, w, matmul out, tanh out, sum out
     assert len(g.edges) == 2 + 1 + 1 + 3  # inputs into ops + one edge out of each op
     assert g.has_backward and g.backward_order == ["op2", "op1", "op0"]
-    x_id = next(t.id for t in g.tensors.values() if t.name == "arg0")
+    x_id = next(t.id for t in g.tensors.values() if t.name == "x")
     assert g.tensors[x_id].grad["shape"] == (2, 3)
     assert g.tensors[x_id].grad["norm"] > 0
     assert all(o.location and "test_errors_and_trace.py" in o.location for o in g.ops.values())
@@ -77,7 +77,7 @@ def test_trace_nested_inputs_and_module_scope():
 
     g = ag.trace(f, {"x": np.ones(2), "w": np.ones(2)})
     names = {t.name for t in g.tensors.values() if t.role == "input"}
-    assert names == {"arg0.x", "arg0.w"}
+    assert names == {"p.x", "p.w"}  # named after f's parameter
     assert g.ops["op0"].module == "fc1"
 
 
@@ -93,7 +93,7 @@ def test_graph_from_tensor_and_unused_parameter():
 
     g2 = ag.trace(f, np.ones(2), np.ones(2))
     orphan = g2.parameters_without_gradient_path()
-    assert [g2.tensors[t].name for t in orphan] == ["arg1"]
+    assert [g2.tensors[t].name for t in orphan] == ["unused"]
     assert b.grad is None
 
 

@@ -63,7 +63,7 @@ def test_forward_and_backward_nodes_are_linked(tmp_path: Path) -> None:
     assert out["grad"]["norm"] > 0
     assert sum(out["gstats"]["hist"]) == 8  # the gradient's histogram: all 2x4 values
     assert out["gstats"]["mean"] == pytest.approx(2 * np.tanh(0.15))  # d(sum h^2)/dh = 2h
-    weight = next(n for n in nodes if n.get("name") == "arg1")  # a leaf's gradient, too
+    weight = next(n for n in nodes if n.get("name") == "w")  # a leaf's gradient, too
     assert weight["gstats"] is not None and weight["gstats"]["n"] == 12
 
 

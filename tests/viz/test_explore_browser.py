@@ -153,3 +153,23 @@ def test_jupyter_iframe_runs_the_page(browser: Any, tmp_path: Path) -> None:
     frame = page.frames[1]
     frame.wait_for_function("window.tgExplore && window.tgExplore.ready")
     assert frame.locator(".n.bwd").count() == len(small_graph().backward_order)
+
+
+def test_error_graph_outlines_the_failing_op(browser: Any, tmp_path: Path) -> None:
+    import nn
+
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(4, 3))
+    with pytest.raises(ag.ShapeError), ag.record_on_error():
+        model(ag.randn(5, 2))
+    path = viz.explore(ag.last_error_graph(), tmp_path / "error.html").path
+    page, requests, errors = open_page(browser, path)
+    failing = node(page, "n.k === 'op' && n.err")
+    assert "err" in classes(failing)
+    assert page.locator("rect").evaluate_all(
+        "rs => rs.some(r => getComputedStyle(r).stroke === 'rgb(211, 47, 47)')")
+    failing.click()
+    panel = page.locator("#tg-panel").inner_text()
+    assert "raised here (forward)" in panel and "does not match weight" in panel
+    assert "2: Linear(in_features=4" in page.locator("svg").first.inner_html()
+    assert requests == [path.as_uri()] and errors == []

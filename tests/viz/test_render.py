@@ -27,7 +27,7 @@ def test_dot_suffix_needs_no_graphviz(tmp_path, monkeypatch):
     monkeypatch.setattr(R.shutil, "which", lambda name: None)
     out = viz.render(small_graph(), tmp_path / "g.dot")
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("digraph tracegrad {") and "∂L/∂arg0" in text
+    assert text.startswith("digraph tracegrad {") and "∂L/∂x" in text
     with pytest.raises(viz.GraphvizNotFound, match="apt-get install graphviz") as exc:
         viz.render(small_graph(), tmp_path / "g.svg")
     assert "conda install graphviz" in str(exc.value) and ".dot" in str(exc.value)

@@ -37,12 +37,12 @@ def test_gradients_accumulate_node_by_node(tmp_path):
         return next(svg_text(n) for n in svg_groups(svg)["node"]
                     if svg_text(n).startswith(starts))
 
-    assert "waiting" in node_text(0, "∂L/∂arg0")
+    assert "waiting" in node_text(0, "∂L/∂x")
     assert "‖g‖ = 1" in node_text(0, "∂L/∂output")
     # h*h sends two contributions to tanh's output in one step; the page says both arrived
     assert "all 2 contributions summed" in node_text(2, "∂L/∂tanh")
-    assert "waiting" in node_text(4, "∂L/∂arg0")
-    assert "‖g‖ =" in node_text(5, "∂L/∂arg0")
+    assert "waiting" in node_text(4, "∂L/∂x")
+    assert "‖g‖ =" in node_text(5, "∂L/∂x")
     current = (tmp_path / "step_0003.svg").read_text(encoding="utf-8")
     assert "#ffeb3b" in current  # TanhBackward highlighted
 

@@ -4,7 +4,9 @@ Loads `function` from the file, calls it on random float64 inputs of the given s
 (one `--shape` per positional input), prints a table of max abs/rel errors per input and,
 on failure, a verdict from rerunning at eps = 1e-2 ... 1e-10 (VJP bug, eps/precision problem
 or kink), the worst entries of each failing input with both values and the pattern they
-form, and which recorded ops have a wrong VJP. Exit code 0 pass, 1 fail, 2 usage error.
+form, and which recorded ops have a wrong VJP. When the function or a VJP raises, the graph up
+to the failing op is drawn (`--error-graph`). Exit code 0 pass, 1 fail, 2 usage error or a
+function that raises.
 Also runnable as `python -m tracegrad.cli.gradcheck ...`.
 """
 
@@ -111,6 +113,9 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gradgrad", action="store_true", help="also check second derivatives")
     p.add_argument("--plot", metavar="PATH", default=None,
                    help="write the eps-sweep plot (error / tolerance against eps) to PATH")
+    p.add_argument("--error-graph", metavar="PATH", default=None,
+                   help="where to draw the graph up to the failing op when the function or "
+                   "a VJP raises (default: <function>_error.svg)")
 
 
 def check_tolerances(args: argparse.Namespace) -> None:
@@ -171,6 +176,31 @@ def _explain(report: Any, total: int, args: argparse.Namespace, plot: bool) -> N
         print(f"(diagnosis unavailable: {type(exc).__name__}: {exc})")
 
 
+def _first_pass(fn: Callable[..., Any], inputs: tuple[Any, ...], args: argparse.Namespace) -> None:
+    """One forward and backward pass inside `ag.record_on_error()`: a failing op or VJP raises
+    here, with the graph up to it written, before the many calls of the check itself."""
+    import autograd as ag
+    from autograd.tree import flatten
+    from tracegrad.cli.error_graph import keep_error_graph
+
+    name = args.target.rpartition(":")[2]
+    with keep_error_graph(Path(args.error_graph or f"{name}_error.svg"), "gradcheck"):
+        xs = [ag.tensor(x, requires_grad=True) for x in inputs]
+        outs = [o for o in flatten(fn(*xs))[0]
+                if isinstance(o, ag.Tensor) and o.requires_grad]
+        if outs:
+            sum(o.sum() for o in outs).backward()
+
+
+def _calling_failed(args: argparse.Namespace, shapes: list[tuple[int, ...]],
+                    exc: Exception) -> int:
+    shown = ", ".join(str(s) for s in shapes)
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    print(f"tracegrad gradcheck: error: calling {args.target} on inputs of shapes "
+          f"{shown} failed: {text}", file=sys.stderr)
+    return 2
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the check described by parsed `args`; print the table; return the exit code."""
     from autograd.gradcheck import gradcheck_report
@@ -190,16 +220,17 @@ def run(args: argparse.Namespace) -> int:
     for k, s in enumerate(shapes):
         if math.prod(s) == 0:
             print(f"note: input {k} has shape {s} and no elements: nothing of it to compare")
+    try:
+        _first_pass(fn, inputs, args)
+    except Exception as exc:
+        return _calling_failed(args, shapes, exc)
     ok = True
     for order in (1, 2) if args.gradgrad else (1,):
         try:
             report = gradcheck_report(fn, inputs, args.eps, args.atol, args.rtol, order=order,
                                       fast_mode=args.fast, seed=args.seed)
         except Exception as exc:
-            shown = ", ".join(str(s) for s in shapes)
-            print(f"tracegrad gradcheck: error: calling {args.target} on inputs of shapes "
-                  f"{shown} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return 2
+            return _calling_failed(args, shapes, exc)
         title = "second derivatives" if order == 2 else "first derivatives"
         print(f"{args.target}: {title}{' (fast mode)' if args.fast else ''}")
         print(report.table())

@@ -17,6 +17,7 @@ import autograd as ag
 from autograd import Tensor
 from nn.functional import cross_entropy
 from tracegrad.cli.common import MODELS, build_model, seed_everything, shape_input
+from tracegrad.cli.error_graph import error_graph_path, keep_error_graph
 from tracegrad.cli.errors import UsageError
 from tracegrad.cli.gradcheck import load_function, parse_shape
 from tracegrad.cli.options import output_file, positive_int
@@ -63,7 +64,7 @@ def _arity(fn: Callable[..., Any]) -> tuple[int, int | None]:
     return required, sum(1 for p in params if p.kind in kinds)
 
 
-def function_graph(spec: str, shapes: list[str], seed: int) -> tuple[ag.Graph, str]:
+def function_graph(spec: str, shapes: list[str], seed: int) -> ag.Graph:
     """Trace `file.py:fn` on standard-normal inputs of the given shapes."""
     fn = load_function(spec)
     if not shapes:
@@ -76,10 +77,10 @@ def function_graph(spec: str, shapes: list[str], seed: int) -> tuple[ag.Graph, s
                          f"for each (got {len(shapes)})")
     rng = np.random.default_rng(seed)
     args = [rng.standard_normal(parse_shape(s)).astype(np.float32) for s in shapes]
-    return ag.trace(fn, *args), spec.rpartition(":")[2]
+    return ag.trace(fn, *args)
 
 
-def model_graph(name: str, dataset: str, batch: int, seed: int) -> tuple[ag.Graph, str]:
+def model_graph(name: str, dataset: str, batch: int, seed: int) -> ag.Graph:
     """Trace a model's cross-entropy loss on a random batch."""
     seed_everything(seed)
     model = build_model(name, dataset)
@@ -90,7 +91,7 @@ def model_graph(name: str, dataset: str, batch: int, seed: int) -> tuple[ag.Grap
         x = shape_input(name, rng.random((batch, 1, 28, 28), dtype=np.float32))
         n_classes = 10
     t = Tensor(rng.integers(0, n_classes, batch))
-    return ag.trace(lambda a: cross_entropy(model(a), t), x), name
+    return ag.trace(lambda a: cross_entropy(model(a), t), x)
 
 
 def _check_target(args: argparse.Namespace) -> None:
@@ -112,6 +113,9 @@ def _check_target(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Trace the target, render it, print a one-line summary and the path.
 
+    When the target raises (a shape mismatch, a failing VJP), the graph up to the error is
+    written beside the output (`<name>_error.svg`) and the error is reported in one line.
+
     Without Graphviz's `dot`, the DOT source is written beside the requested file and the
     command that renders it is printed: the run still succeeds, with a warning.
     """
@@ -124,12 +128,14 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"unsupported output {out.name!r}: use .svg, .png, .pdf, .dot "
                              "or .html")
         output_file(out, "-o")
-    if args.target in MODELS:
-        graph, stem = model_graph(args.target, args.dataset or "mnist", args.batch or 2,
-                                  args.seed)
-    else:
-        graph, stem = function_graph(args.target, args.shape, args.seed)
+    stem = args.target if args.target in MODELS else args.target.rpartition(":")[2]
     out = out or Path(f"{stem}_graph.svg")
+    with keep_error_graph(error_graph_path(out), "graph"):
+        if args.target in MODELS:
+            graph = model_graph(args.target, args.dataset or "mnist", args.batch or 2,
+                                args.seed)
+        else:
+            graph = function_graph(args.target, args.shape, args.seed)
     backward = "with" if graph.has_backward else "without"
     print(f"{len(graph.ops)} ops, {len(graph.tensors)} tensors, {backward} the backward pass")
     if out.suffix.lower() == ".html":

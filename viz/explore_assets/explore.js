@@ -92,20 +92,21 @@
           const label = c.name + (side === "b" ? " vjp" : "") + " \u25b8";
           drawNode("c" + ci + side, "folded", (b[0] + b[2]) / 2, ymap((b[1] + b[3]) / 2),
                    Math.max(60, 7 * Math.min(label.length, 40) + 16), 28, label,
-                   c.path + " (folded: click to unfold)");
+                   c.path + (c.title ? ": " + c.title : "") + " (folded: click to unfold)");
         } else if (rep[ci] < 0) {
           const y0 = ymap(b[1]), y1 = ymap(b[3]);
           el("rect", { class: "cl", "data-c": ci, x: b[0] - 6, y: y0 - 14, width: b[2] - b[0] + 12,
                        height: y1 - y0 + 20 }, gC);
           const t = el("text", { class: "cl-label", "data-c": ci, x: b[0] - 4, y: y0 - 4 }, gC);
-          t.textContent = c.path + (side === "b" ? " (backward)" : "") + " \u25be";
+          t.textContent = c.path + (c.title ? ": " + c.title : "") +
+            (side === "b" ? " (backward)" : "") + " \u25be";
         }
       }
     }
     for (let i = 0; i < N.length; i++) {
       const n = N[i];
       if (n.c >= 0 && rep[n.c] >= 0) continue;
-      const cls = n.k === "tensor" ? "tensor " + n.role : n.k;
+      const cls = (n.k === "tensor" ? "tensor " + n.role : n.k) + (n.err ? " err" : "");
       drawNode("n" + i, cls, n.x, ymap(n.y), n.w, n.h, n.label, describe(n));
     }
     for (let ei = 0; ei < E.length; ei++) {
@@ -197,6 +198,7 @@
     p.appendChild(t);
     const kinds = { op: "forward op", bwd: "backward (VJP) node", tensor: "tensor (" + n.role + ")" };
     row(t, "kind", kinds[n.k]);
+    if (n.err) n.err.forEach((line) => row(t, "error", line));
     const f = n.k === "tensor" ? producer[i] : n.k === "bwd" ? n.fw : i;
     const fn = f >= 0 ? N[f] : null;
     if (fn) {
