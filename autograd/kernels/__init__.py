@@ -3,7 +3,7 @@
 Every public function validates shapes and dtypes in Python (ValueError/TypeError naming the
 op and the shapes), makes its inputs C-contiguous, promotes mixed float32/float64 to float64,
 then calls ``@njit(cache=True)`` code (IEEE semantics: no fast-math flag but FMA contraction
-in the fused epilogue). Products run single-threaded BLAS on the Numba workers, never NumPy's
+in the fused epilogue). Products run single-threaded BLAS on the kernel workers, never NumPy's
 threaded BLAS (see ``matmul``). Nothing here imports tracegrad.
 """
 

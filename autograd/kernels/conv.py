@@ -40,12 +40,9 @@ from .conv_parts import (
     _FLAT,
     _IMPLICIT,
     _NHWC,
-    _backward_input_par,
-    _backward_input_ser,
-    _backward_weight_par,
-    _backward_weight_ser,
-    _forward_par,
-    _forward_ser,
+    BACKWARD_INPUT,
+    BACKWARD_WEIGHT,
+    FORWARD,
 )
 
 __all__ = [
@@ -246,8 +243,7 @@ def conv2d_forward(
     wp = _pack_weight(w, groups, mode)
     ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, x.dtype)
     with blas_single_thread():
-        run_parallel(_forward_par, _forward_ser, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw,
-                     dh, dw, nb, mode)
+        run_parallel(FORWARD[mode], T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
     return y
 
 
@@ -289,8 +285,8 @@ def conv2d_backward_input(
     wp = _pack_weight(w, groups, mode)
     ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
     with blas_single_thread():
-        run_parallel(_backward_input_par, _backward_input_ser, T, gy, wp, gx, ws, KH, KW,
-                     sh, sw, ph, pw, dh, dw, nb, mode)
+        run_parallel(BACKWARD_INPUT[mode], T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw,
+                     nb)
     return gx
 
 
@@ -324,8 +320,8 @@ def conv2d_backward_weight(
     gwp = workspace("conv2d_gw", (T,) + _packed_shape(w_shape, groups, mode), gy.dtype)
     ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
     with blas_single_thread():
-        run_parallel(_backward_weight_par, _backward_weight_ser, T, gy, x, gwp, ws, KH, KW,
-                     sh, sw, ph, pw, dh, dw, nb, mode)
+        run_parallel(BACKWARD_WEIGHT[mode], T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh,
+                     dw, nb)
     return _unpack_weight(gwp.sum(axis=0), w_shape, mode)
 
 

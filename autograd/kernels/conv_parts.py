@@ -1,4 +1,4 @@
-"""Per-worker parts of the conv2d kernels, one per pass and layout, and their runners.
+"""Per-worker parts of the conv2d kernels, one per pass and layout, in a table per pass.
 
 A part ``(t, T, ...)`` computes chunks t, t+T, ... of one pass (forward, input gradient,
 weight gradient) in one layout (see ``conv``'s docstring); the unfolding it does per chunk
@@ -8,7 +8,7 @@ lives in ``conv_unfold``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._runtime import JIT_OPTIONS
 from .blas import gemm
@@ -254,7 +254,7 @@ def _backward_weight_part_col(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, 
 
 
 @njit(**JIT_OPTIONS)
-def _forward_part_flat(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw, nb):  # noqa: N803
+def _forward_part_flat(t, T, x, wk, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb):  # noqa: N803
     """Chunks t, t+T, ... of the stride-1 forward pass on the padded grid."""
     N, C, H, W = x.shape
     G, OCg, Kg = wk.shape
@@ -288,7 +288,8 @@ def _forward_part_flat(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw, nb):  # no
 
 
 @njit(**JIT_OPTIONS)
-def _backward_input_part_flat(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw, nb):  # noqa: N803
+def _backward_input_part_flat(t, T, gy, wk, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw,  # noqa: N803
+                              nb):
     """Chunks t, t+T, ... of the stride-1 gx = fold(w^T @ gy) on the padded grid."""
     N, C, H, W = gx.shape
     G, OCg, Kg = wk.shape
@@ -320,7 +321,7 @@ def _backward_input_part_flat(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw, nb):
 
 
 @njit(**JIT_OPTIONS)
-def _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw,  # noqa: N803
+def _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw,  # noqa: N803
                                nb):
     """Chunks t, t+T, ... of the stride-1 gwp[t] = sum of gy @ unfold(x)^T on the grid."""
     N, C, H, W = x.shape
@@ -360,7 +361,8 @@ def _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw,  # 
 
 
 @njit(**JIT_OPTIONS)
-def _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+def _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw,  # noqa: N803
+                           nb):
     """Samples t, t+T, ...: y[n] = sum over kh of wk[g, kh] @ (spread padded x[n] at kh), + b."""
     sc = _gemm_scales(y)
     N, C, H, W = x.shape
@@ -388,7 +390,8 @@ def _forward_part_implicit(t, T, x, wk, b, y, ws, KH, KW, ph, pw, dh, dw):  # no
 
 
 @njit(**JIT_OPTIONS)
-def _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):  # noqa: N803
+def _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, sh, sw, ph, pw, dh,  # noqa: N803
+                                  dw, nb):
     """Samples t, t+T, ...: spread gx[n] += wk[g, kh]^T @ gy[n] at each kh, then gathered."""
     sc = _gemm_scales(gx)
     N, C, H, W = gx.shape
@@ -417,8 +420,8 @@ def _backward_input_part_implicit(t, T, gy, wk, gx, ws, KH, KW, ph, pw, dh, dw):
 
 
 @njit(**JIT_OPTIONS)
-def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # noqa: N803
-                                   dw):
+def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw,  # noqa: N803
+                                   dh, dw, nb):
     """Samples t, t+T, ...: gwp[t, g, kh] += gy[n] @ (spread padded x[n] at kh)^T."""
     sc = _gemm_scales(gwp)
     N, C, H, W = x.shape
@@ -442,82 +445,14 @@ def _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh,  # 
 
 
 # --------------------------------------------------------------------------------------------
-# Parallel runners and their serial twins (used in a child forked from a GNU OpenMP parent)
+# The part of each pass per layout. All parts of a pass take the same arguments (stride-1
+# layouts ignore the strides, implicit GEMM the chunk size), so a call compiles only the part
+# of the layout it uses, never a dispatcher over all four.
 # --------------------------------------------------------------------------------------------
 
-
-@njit(**JIT_OPTIONS)
-def _forward_any(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb, mode):  # noqa: N803
-    """Part t of T of the forward pass, in the layout ``mode``."""
-    if mode == _IMPLICIT:
-        _forward_part_implicit(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw)
-    elif mode == _FLAT:
-        _forward_part_flat(t, T, x, wp, b, y, ws, KH, KW, ph, pw, dh, dw, nb)
-    elif mode == _COL:
-        _forward_part_col(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-    else:
-        _forward_part(t, T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-
-
-@njit(**JIT_OPTIONS)
-def _backward_input_any(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb,  # noqa: N803
-                        mode):
-    """Part t of T of the input gradient, in the layout ``mode``."""
-    if mode == _IMPLICIT:
-        _backward_input_part_implicit(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw)
-    elif mode == _FLAT:
-        _backward_input_part_flat(t, T, gy, wp, gx, ws, KH, KW, ph, pw, dh, dw, nb)
-    elif mode == _COL:
-        _backward_input_part_col(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-    else:
-        _backward_input_part(t, T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-
-
-@njit(**JIT_OPTIONS)
-def _backward_weight_any(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb,  # noqa: N803
-                         mode):
-    """Part t of T of the weight gradient (into gwp[t]), in the layout ``mode``."""
-    if mode == _IMPLICIT:
-        _backward_weight_part_implicit(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw)
-    elif mode == _FLAT:
-        _backward_weight_part_flat(t, T, gy, x, gwp, ws, KH, KW, ph, pw, dh, dw, nb)
-    elif mode == _COL:
-        _backward_weight_part_col(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-    else:
-        _backward_weight_part(t, T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _forward_par(T, *args):  # noqa: N803
-    for t in prange(T):
-        _forward_any(t, T, *args)
-
-
-@njit(**JIT_OPTIONS)
-def _forward_ser(T, *args):  # noqa: N803
-    for t in range(T):
-        _forward_any(t, T, *args)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _backward_input_par(T, *args):  # noqa: N803
-    for t in prange(T):
-        _backward_input_any(t, T, *args)
-
-
-@njit(**JIT_OPTIONS)
-def _backward_input_ser(T, *args):  # noqa: N803
-    for t in range(T):
-        _backward_input_any(t, T, *args)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _backward_weight_par(T, *args):  # noqa: N803
-    for t in prange(T):
-        _backward_weight_any(t, T, *args)
-
-
-@njit(**JIT_OPTIONS)
-def _backward_weight_ser(T, *args):  # noqa: N803
-    for t in range(T):
-        _backward_weight_any(t, T, *args)
+FORWARD = {_NHWC: _forward_part, _COL: _forward_part_col, _FLAT: _forward_part_flat,
+           _IMPLICIT: _forward_part_implicit}
+BACKWARD_INPUT = {_NHWC: _backward_input_part, _COL: _backward_input_part_col,
+                  _FLAT: _backward_input_part_flat, _IMPLICIT: _backward_input_part_implicit}
+BACKWARD_WEIGHT = {_NHWC: _backward_weight_part, _COL: _backward_weight_part_col,
+                   _FLAT: _backward_weight_part_flat, _IMPLICIT: _backward_weight_part_implicit}

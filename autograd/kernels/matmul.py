@@ -1,7 +1,7 @@
 """Matrix products: ``matmul`` (NumPy semantics, batched with broadcast batch dims) and ``linear``.
 
 One thread pool owns the cores: every product large enough to be threaded runs single-threaded
-BLAS calls (``blas.gemm`` / Numba's ``np.dot``, SciPy's OpenBLAS) on our Numba workers, each on
+BLAS calls (``blas.gemm`` / Numba's ``np.dot``, SciPy's OpenBLAS) on our worker threads, each on
 its own block of the output. NumPy's threaded BLAS is never woken: its workers spin for ~100 ms
 after each call and, on 2 cores, halve the speed of our parallel kernels meanwhile (see
 ``_product``). ``linear`` fuses bias and activation into the product: each worker applies them
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._runtime import JIT_OPTIONS, as_float_arrays, blas_single_thread, num_threads, run_parallel
 from .blas import gemm
@@ -44,18 +44,6 @@ def _mm_part(t, T, a, b, c, ia, ib, nblk):
         if r0 >= r1:
             continue
         np.dot(a[ia[i]][r0:r1], b[ib[i]], c[i][r0:r1])
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _mm_par(T, a, b, c, ia, ib, nblk):  # noqa: N803
-    for t in prange(T):
-        _mm_part(t, T, a, b, c, ia, ib, nblk)
-
-
-@njit(**JIT_OPTIONS)
-def _mm_ser(T, a, b, c, ia, ib, nblk):  # noqa: N803
-    for t in range(T):
-        _mm_part(t, T, a, b, c, ia, ib, nblk)
 
 
 # Rational approximation of tanh on [-c, c] (Eigen's ``generic_fast_tanh_float``, also used
@@ -168,18 +156,6 @@ def _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
                 _epilogue(c[m0:m1], bias, act)
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def _block_par(T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
-    for t in prange(T):
-        _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols)
-
-
-@njit(**JIT_OPTIONS)
-def _block_ser(T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
-    for t in range(T):
-        _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols)
-
-
 _SCALE = {np.dtype(np.float32): np.array([1, 0], np.float32),  # (alpha, beta): read-only
           np.dtype(np.float64): np.array([1, 0], np.float64)}
 _NO_BIAS = {d: np.zeros(0, d) for d in _SCALE}
@@ -210,10 +186,7 @@ def _product(a: np.ndarray, b: np.ndarray, tb: bool, c: np.ndarray, bias: np.nda
         T = max(1, min(num_threads(), (N if by_cols else M) // _MIN_ROWS))
     scale = _SCALE[c.dtype]
     with blas_single_thread():
-        if T == 1:
-            _block_ser(1, a, b, tb, c, bias, act, scale, False)
-        else:
-            run_parallel(_block_par, _block_ser, T, a, b, tb, c, bias, act, scale, by_cols)
+        run_parallel(_block_part, T, a, b, tb, c, bias, act, scale, by_cols and T > 1)
 
 
 def _not_aligned(op: str, sa: tuple, sb: tuple) -> ValueError:
@@ -279,7 +252,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     nblk = 1 if B >= T else max(1, min(-(-T // B), M // _MIN_ROWS))
     T = max(1, min(T, B * nblk))
     with blas_single_thread():
-        run_parallel(_mm_par, _mm_ser, T, a3, b3, c, ia, ib, nblk)
+        run_parallel(_mm_part, T, a3, b3, c, ia, ib, nblk)
     return c.reshape(final_shape)
 
 
