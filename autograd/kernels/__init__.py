@@ -8,6 +8,7 @@ threaded BLAS (see ``matmul``). Nothing here imports tracegrad.
 """
 
 from ._runtime import clear_workspaces
+from .compiling import compile_count
 from .conv import (
     conv2d_backward_bias,
     conv2d_backward_input,
@@ -28,6 +29,7 @@ __all__ = [
     "avg_pool2d_backward",
     "avg_pool2d_forward",
     "clear_workspaces",
+    "compile_count",
     "conv2d_backward_bias",
     "conv2d_backward_input",
     "conv2d_backward_weight",
