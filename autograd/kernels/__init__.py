@@ -24,6 +24,7 @@ from .pool import (
     max_pool2d_forward,
     pool2d_output_shape,
 )
+from .warmup import warmup
 
 __all__ = [
     "avg_pool2d_backward",
@@ -40,4 +41,5 @@ __all__ = [
     "max_pool2d_backward",
     "max_pool2d_forward",
     "pool2d_output_shape",
+    "warmup",
 ]
