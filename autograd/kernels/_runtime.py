@@ -10,10 +10,11 @@ fighting for its cores.
 Why Python threads and not ``@njit(parallel=True)``: a ``prange`` runner is compiled for every
 kernel, layout and dtype (a parallel compile costs about a second even for a one-line loop,
 and compiles its callees again), which made the first LeNet-5 batch on a cold cache take 83 s
-of CPU time (12 s with the worker threads, which need no compile at all). They also wait passively (a blocked ``queue.get``), where
-OpenMP workers spin after each region and starve the NumPy code that runs next unless
-``OMP_WAIT_POLICY=PASSIVE`` is set before Python starts; they are safe to call from several
-Python threads at once, and a child forked from a process that used them starts its own.
+of CPU time (12 s with the worker threads, which need no compile at all). The threads also
+wait passively (a blocked ``queue.get``), where OpenMP workers spin after each region and
+starve the NumPy code that runs next unless ``OMP_WAIT_POLICY=PASSIVE`` is set before Python
+starts; they are safe to call from several Python threads at once, and a child forked from a
+process that used them starts its own.
 """
 
 from __future__ import annotations
