@@ -85,9 +85,11 @@ def _tanh_f32(x):
     return x if abs(x) < _TANH_TINY else r
 
 
-@njit(**_EPILOGUE_OPTIONS)
-def _epilogue(y, b, act):
+def _epilogue(y: np.ndarray, b: np.ndarray, act: int) -> None:
     """y = act(y + b) in place for a C-contiguous 2-D y (see ``_epilogue_rows``)."""
+    # NOTE: Python, not jitted: a jitted caller passing the constant 0 would compile a second
+    # ``_epilogue_rows`` specialised on Literal[int](0); called from here (0 is an int64) it
+    # is the one the workers compiled.
     _epilogue_rows(y.reshape(y.size), 0, y.shape[1], y.shape[0], y.shape[1], b, act)
 
 
@@ -153,7 +155,7 @@ def _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
         if m1 > m0:
             gemm(af, m0 * K, K, False, bf, 0, ldb, tb, cf, m0 * N, N, m1 - m0, N, K, scale)
             if act >= 0:
-                _epilogue(c[m0:m1], bias, act)
+                _epilogue_rows(cf, m0 * N, N, m1 - m0, N, bias, act)
 
 
 _SCALE = {np.dtype(np.float32): np.array([1, 0], np.float32),  # (alpha, beta): read-only
