@@ -60,7 +60,8 @@ def advance_progress(bar: Any, compiles_before: int, n: int = 1) -> None:
         return
     done = bar.n + n
     bar.reset()  # the clock and the rate estimate start again now
-    bar.n = bar.last_print_n = done
+    # counted from here on: the rate shows "?" until the next batch gives a real one
+    bar.n = bar.last_print_n = bar.initial = done
     bar.refresh()
 
 

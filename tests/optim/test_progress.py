@@ -23,6 +23,7 @@ def test_a_batch_that_compiled_is_left_out_of_the_rate() -> None:
     advance_progress(bar, compile_count() - 1)  # a kernel compiled during this batch
     assert bar.n == 1
     assert bar.format_dict["elapsed"] < 80.0
+    assert "?" in str(bar)  # no rate, hence no ETA, until a batch without the compile
     advance_progress(bar, compile_count(), 2)
     assert bar.n == 3 and bar.format_dict["elapsed"] < 80.0
     bar.close()
