@@ -87,6 +87,16 @@ _pool_jobs: queue.SimpleQueue = queue.SimpleQueue()
 _pool_size = 0
 
 
+def _forget_pool() -> None:
+    """In a forked child: the parent's workers did not come along (nor may its lock be free)."""
+    global _pool_lock, _pool_pid
+    _pool_lock, _pool_pid = threading.Lock(), None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _work(jobs: queue.SimpleQueue) -> None:
     while True:
         call, t = jobs.get()
