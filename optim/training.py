@@ -31,6 +31,7 @@ import autograd as ag
 from autograd import Tensor
 from autograd.grad_clip import clip_grad_norm_
 from autograd.grad_flow import GradFlowLog, recording
+from autograd.kernels import compile_count
 from optim import _study
 from optim.early_stopping import EarlyStopping
 from optim.lr_scheduler import ReduceLROnPlateau
@@ -40,6 +41,7 @@ __all__ = [
     "History",
     "Ensemble",
     "accuracy",
+    "advance_progress",
     "evaluate",
     "fit",
     "iterate_batches",
@@ -48,6 +50,20 @@ __all__ = [
 ]
 
 Metric = Callable[[np.ndarray, np.ndarray], "float | None"]
+
+
+def advance_progress(bar: Any, compiles_before: int, n: int = 1) -> None:
+    """Advance the tqdm ``bar`` by ``n``; if kernels compiled since ``compile_count()`` was
+    ``compiles_before`` (a cold Numba cache), restart its clock: the rate and the ETA then
+    come from compiled batches only, not from a first batch that waited for the compiler."""
+    if compile_count() == compiles_before:
+        bar.update(n)
+        return
+    done = bar.n + n
+    bar.reset()  # the clock and the rate estimate start again now
+    # counted from here on: the rate shows "?" until the next batch gives a real one
+    bar.n = bar.last_print_n = bar.initial = done
+    bar.refresh()
 
 
 def _array(x: Any) -> np.ndarray:
@@ -343,6 +359,7 @@ def fit(
                    disable=not progress, leave=True)
         diverged = False
         for batch in _batches(train_data, batch_size, shuffle, rng):
+            compiles = compile_count()
             xb, yb = _split_batch(batch)
             optimizer.zero_grad()
             out = model(xb)
@@ -361,7 +378,7 @@ def fit(
             optimizer.step()
             value = float(loss.item())
             meter.update(value, out.data, yb.data, metric)
-            bar.update(1)
+            advance_progress(bar, compiles)
             bar.set_postfix(meter.postfix(), refresh=False)
             if not math.isfinite(value):
                 diverged = True

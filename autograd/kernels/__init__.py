@@ -3,11 +3,12 @@
 Every public function validates shapes and dtypes in Python (ValueError/TypeError naming the
 op and the shapes), makes its inputs C-contiguous, promotes mixed float32/float64 to float64,
 then calls ``@njit(cache=True)`` code (IEEE semantics: no fast-math flag but FMA contraction
-in the fused epilogue). Products run single-threaded BLAS on the Numba workers, never NumPy's
+in the fused epilogue). Products run single-threaded BLAS on the kernel workers, never NumPy's
 threaded BLAS (see ``matmul``). Nothing here imports tracegrad.
 """
 
 from ._runtime import clear_workspaces
+from .compiling import compile_count
 from .conv import (
     conv2d_backward_bias,
     conv2d_backward_input,
@@ -23,11 +24,13 @@ from .pool import (
     max_pool2d_forward,
     pool2d_output_shape,
 )
+from .warmup import warmup
 
 __all__ = [
     "avg_pool2d_backward",
     "avg_pool2d_forward",
     "clear_workspaces",
+    "compile_count",
     "conv2d_backward_bias",
     "conv2d_backward_input",
     "conv2d_backward_weight",
@@ -38,4 +41,5 @@ __all__ = [
     "max_pool2d_backward",
     "max_pool2d_forward",
     "pool2d_output_shape",
+    "warmup",
 ]

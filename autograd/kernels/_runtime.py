@@ -1,23 +1,20 @@
-"""Runtime plumbing shared by the kernels: threads, fork safety, BLAS threads, workspaces, checks.
+"""Runtime plumbing shared by the kernels: worker threads, BLAS threads, workspaces, checks.
 
 The kernels own their parallelism: each parallel kernel splits its work into ``T`` parts
-(``T = numba.get_num_threads()``) and runs them in a ``prange`` loop. Any BLAS call made inside
-(Numba's ``np.dot`` calls SciPy's OpenBLAS) runs single-threaded on the calling worker, so the
-machine never has two thread pools fighting for its cores.
+(``T = numba.get_num_threads()``), and ``run_parallel`` runs part 0 on the calling thread and
+the others on persistent Python worker threads. Parts are ``@njit(nogil=True)`` functions, so
+they run truly in parallel; any BLAS call made inside (Numba's ``np.dot`` calls SciPy's
+OpenBLAS) runs single-threaded on its worker, so the machine never has two thread pools
+fighting for its cores.
 
-Threading layer (RELIABILITY 26):
-- ``omp`` and ``tbb`` are thread-safe: several Python threads may call kernels at once.
-- ``workqueue`` is not: calls are serialized by a lock.
-- GNU OpenMP cannot be used in a child forked after the pool started (libgomp would abort the
-  child), so such a child runs the serial twin of every kernel instead.
-
-Wait policy: OpenMP worker threads spin-wait after each parallel region by default; on a
-2-core machine the spinning Numba workers starve NumPy's BLAS threads that run next (a LeNet-5
-step measured 41 ms instead of 12 ms). The OpenMP runtimes read the policy only from the
-environment when they start, and there is no API to set it later, so tracegrad cannot choose it
-without mutating ``os.environ`` for the whole host process, which it does not do. To get
-passive waiting, set it yourself before Python starts (``OMP_WAIT_POLICY=PASSIVE python
-train.py``) or in ``os.environ`` before the first parallel kernel runs.
+Why Python threads and not ``@njit(parallel=True)``: a ``prange`` runner is compiled for every
+kernel, layout and dtype (a parallel compile costs about a second even for a one-line loop,
+and compiles its callees again), which made the first LeNet-5 batch on a cold cache take 83 s
+of CPU time (12 s with the worker threads, which need no compile at all). The threads also
+wait passively (a blocked ``queue.get``), where OpenMP workers spin after each region and
+starve the NumPy code that runs next unless ``OMP_WAIT_POLICY=PASSIVE`` is set before Python
+starts; they are safe to call from several Python threads at once, and a child forked from a
+process that used them starts its own.
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import queue
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -42,12 +40,9 @@ __all__ = [
     "as_pair",
 ]
 
-# fastmath=False keeps NaN/inf semantics (RELIABILITY 25); cache=True makes a second process warm.
+# fastmath=False keeps NaN/inf semantics (RELIABILITY 25); cache=True makes a second process warm;
+# nogil=True lets the worker threads of run_parallel run parts at the same time.
 JIT_OPTIONS: dict[str, Any] = {"cache": True, "fastmath": False, "nogil": True}
-
-_layer_lock = threading.Lock()  # serializes parallel calls only under the 'workqueue' layer
-_pool_started_pid: int | None = None  # pid of the process whose parallel pool we started
-_layer: str | None = None
 
 
 def num_threads() -> int:
@@ -55,34 +50,90 @@ def num_threads() -> int:
     return max(1, int(numba.get_num_threads()))
 
 
-def _in_unsafe_fork_child() -> bool:
-    """True in a child forked after a GNU OpenMP pool started in its parent."""
-    if _pool_started_pid is None or _pool_started_pid == os.getpid():
-        return False
-    if _layer != "omp":
-        return False
+# --------------------------------------------------------------------------------------------
+# Worker threads
+# --------------------------------------------------------------------------------------------
+
+
+class _Call:
+    """One ``run_parallel`` call: its part, arguments, and a latch released by its last part."""
+
+    __slots__ = ("part", "T", "args", "left", "lock", "done", "error")
+
+    def __init__(self, part: Callable[..., Any], T: int, args: tuple) -> None:  # noqa: N803
+        self.part, self.T, self.args = part, T, args
+        self.left = T - 1  # parts still running on workers
+        self.lock = threading.Lock()
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.error: BaseException | None = None
+
+    def run(self, t: int) -> None:
+        """Run part ``t`` on this worker; the last one to finish releases the caller."""
+        try:
+            self.part(t, self.T, *self.args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread
+            self.error = exc
+        with self.lock:
+            self.left -= 1
+            last = self.left == 0
+        if last:
+            self.done.release()
+
+
+_pool_lock = threading.Lock()
+_pool_pid: int | None = None  # the process the worker threads below belong to
+_pool_jobs: queue.SimpleQueue = queue.SimpleQueue()
+_pool_size = 0
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's workers did not come along (nor may its lock be free)."""
+    global _pool_lock, _pool_pid
+    _pool_lock, _pool_pid = threading.Lock(), None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _work(jobs: queue.SimpleQueue) -> None:
+    while True:
+        call, t = jobs.get()
+        call.run(t)
+
+
+def _workers(n: int) -> queue.SimpleQueue:
+    """The job queue of at least ``n`` worker threads of this process (started on demand; a
+    forked child, which inherits no threads, starts its own)."""
+    global _pool_pid, _pool_jobs, _pool_size
+    if _pool_pid == os.getpid() and _pool_size >= n:
+        return _pool_jobs
+    with _pool_lock:
+        if _pool_pid != os.getpid():
+            _pool_pid, _pool_jobs, _pool_size = os.getpid(), queue.SimpleQueue(), 0
+        while _pool_size < n:
+            threading.Thread(target=_work, args=(_pool_jobs,), daemon=True,
+                             name=f"tracegrad-kernel-{_pool_size + 1}").start()
+            _pool_size += 1
+        return _pool_jobs
+
+
+def run_parallel(part: Callable[..., Any], T: int, *args: Any) -> None:  # noqa: N803
+    """Run ``part(t, T, *args)`` for t in 0..T-1 at once: part 0 here, the rest on workers."""
+    if T <= 1:
+        part(0, 1, *args)
+        return
+    jobs = _workers(T - 1)
+    call = _Call(part, T, args)
+    for t in range(1, T):
+        jobs.put((call, t))
     try:
-        from numba.np.ufunc import omppool
-
-        return getattr(omppool, "openmp_vendor", "GNU") == "GNU"
-    except ImportError:  # pragma: no cover - omp layer without its module cannot happen
-        return True
-
-
-def run_parallel(par: Callable[..., Any], ser: Callable[..., Any], *args: Any) -> Any:
-    """Call the parallel kernel ``par`` (or its serial twin ``ser`` where threads are unsafe)."""
-    global _pool_started_pid, _layer
-    if _in_unsafe_fork_child():
-        return ser(*args)
-    if _layer is None or _layer == "workqueue":
-        # Unknown layer (first call) or a layer that is not thread-safe: run under the lock.
-        with _layer_lock:
-            result = par(*args)
-            if _layer is None:
-                _layer = numba.threading_layer()
-                _pool_started_pid = os.getpid()
-            return result
-    return par(*args)
+        part(0, T, *args)
+    finally:
+        call.done.acquire()  # the workers write into the caller's arrays: wait for them all
+    if call.error is not None:
+        raise call.error
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,7 +33,9 @@ _N, _T = np.int8(ord("n")), np.int8(ord("t"))
 _S, _D = np.int8(ord("s")), np.int8(ord("d"))
 
 
-@njit(**JIT_OPTIONS)
+# inline="always": typed into each caller (one external call), so the constant flags and offsets
+# the callers pass do not compile a separate specialisation each
+@njit(inline="always", **JIT_OPTIONS)
 def gemm(a, ao, lda, ta, b, bo, ldb, tb, c, co, ldc, M, N, K, scale):  # noqa: N803
     """C = op(A) @ op(B) on flat row-major buffers (one dtype), with op(X) = X.T where tX.
 

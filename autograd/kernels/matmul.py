@@ -1,7 +1,7 @@
 """Matrix products: ``matmul`` (NumPy semantics, batched with broadcast batch dims) and ``linear``.
 
 One thread pool owns the cores: every product large enough to be threaded runs single-threaded
-BLAS calls (``blas.gemm`` / Numba's ``np.dot``, SciPy's OpenBLAS) on our Numba workers, each on
+BLAS calls (``blas.gemm`` / Numba's ``np.dot``, SciPy's OpenBLAS) on our worker threads, each on
 its own block of the output. NumPy's threaded BLAS is never woken: its workers spin for ~100 ms
 after each call and, on 2 cores, halve the speed of our parallel kernels meanwhile (see
 ``_product``). ``linear`` fuses bias and activation into the product: each worker applies them
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._runtime import JIT_OPTIONS, as_float_arrays, blas_single_thread, num_threads, run_parallel
 from .blas import gemm
@@ -44,18 +44,6 @@ def _mm_part(t, T, a, b, c, ia, ib, nblk):
         if r0 >= r1:
             continue
         np.dot(a[ia[i]][r0:r1], b[ib[i]], c[i][r0:r1])
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _mm_par(T, a, b, c, ia, ib, nblk):  # noqa: N803
-    for t in prange(T):
-        _mm_part(t, T, a, b, c, ia, ib, nblk)
-
-
-@njit(**JIT_OPTIONS)
-def _mm_ser(T, a, b, c, ia, ib, nblk):  # noqa: N803
-    for t in range(T):
-        _mm_part(t, T, a, b, c, ia, ib, nblk)
 
 
 # Rational approximation of tanh on [-c, c] (Eigen's ``generic_fast_tanh_float``, also used
@@ -97,9 +85,11 @@ def _tanh_f32(x):
     return x if abs(x) < _TANH_TINY else r
 
 
-@njit(**_EPILOGUE_OPTIONS)
-def _epilogue(y, b, act):
+def _epilogue(y: np.ndarray, b: np.ndarray, act: int) -> None:
     """y = act(y + b) in place for a C-contiguous 2-D y (see ``_epilogue_rows``)."""
+    # NOTE: Python, not jitted: a jitted caller passing the constant 0 would compile a second
+    # ``_epilogue_rows`` specialised on Literal[int](0); called from here (0 is an int64) it
+    # is the one the workers compiled.
     _epilogue_rows(y.reshape(y.size), 0, y.shape[1], y.shape[0], y.shape[1], b, act)
 
 
@@ -165,19 +155,7 @@ def _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
         if m1 > m0:
             gemm(af, m0 * K, K, False, bf, 0, ldb, tb, cf, m0 * N, N, m1 - m0, N, K, scale)
             if act >= 0:
-                _epilogue(c[m0:m1], bias, act)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _block_par(T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
-    for t in prange(T):
-        _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols)
-
-
-@njit(**JIT_OPTIONS)
-def _block_ser(T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
-    for t in range(T):
-        _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols)
+                _epilogue_rows(cf, m0 * N, N, m1 - m0, N, bias, act)
 
 
 _SCALE = {np.dtype(np.float32): np.array([1, 0], np.float32),  # (alpha, beta): read-only
@@ -210,10 +188,7 @@ def _product(a: np.ndarray, b: np.ndarray, tb: bool, c: np.ndarray, bias: np.nda
         T = max(1, min(num_threads(), (N if by_cols else M) // _MIN_ROWS))
     scale = _SCALE[c.dtype]
     with blas_single_thread():
-        if T == 1:
-            _block_ser(1, a, b, tb, c, bias, act, scale, False)
-        else:
-            run_parallel(_block_par, _block_ser, T, a, b, tb, c, bias, act, scale, by_cols)
+        run_parallel(_block_part, T, a, b, tb, c, bias, act, scale, by_cols and T > 1)
 
 
 def _not_aligned(op: str, sa: tuple, sb: tuple) -> ValueError:
@@ -279,7 +254,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     nblk = 1 if B >= T else max(1, min(-(-T // B), M // _MIN_ROWS))
     T = max(1, min(T, B * nblk))
     with blas_single_thread():
-        run_parallel(_mm_par, _mm_ser, T, a3, b3, c, ia, ib, nblk)
+        run_parallel(_mm_part, T, a3, b3, c, ia, ib, nblk)
     return c.reshape(final_shape)
 
 

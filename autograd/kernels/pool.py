@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._runtime import JIT_OPTIONS, as_float_arrays, as_pair, check_ndim, num_threads, run_parallel
 
@@ -128,57 +128,6 @@ def _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor):  
                         gx[p, ih, iw] += g
 
 
-# Parallel runners and serial twins (see _runtime.run_parallel).
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _max_fwd_par(T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw):  # noqa: N803
-    for t in prange(T):
-        _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw)
-
-
-@njit(**JIT_OPTIONS)
-def _max_fwd_ser(T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw):  # noqa: N803
-    for t in range(T):
-        _max_fwd_part(t, T, x, y, am, KH, KW, sh, sw, ph, pw, dh, dw)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _max_bwd_par(T, gy, am, gx):  # noqa: N803
-    for t in prange(T):
-        _max_bwd_part(t, T, gy, am, gx)
-
-
-@njit(**JIT_OPTIONS)
-def _max_bwd_ser(T, gy, am, gx):  # noqa: N803
-    for t in range(T):
-        _max_bwd_part(t, T, gy, am, gx)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _avg_fwd_par(T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
-    for t in prange(T):
-        _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor)
-
-
-@njit(**JIT_OPTIONS)
-def _avg_fwd_ser(T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
-    for t in range(T):
-        _avg_fwd_part(t, T, x, y, KH, KW, sh, sw, ph, pw, include_pad, divisor)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _avg_bwd_par(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
-    for t in prange(T):
-        _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor)
-
-
-@njit(**JIT_OPTIONS)
-def _avg_bwd_ser(T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor):  # noqa: N803
-    for t in range(T):
-        _avg_bwd_part(t, T, gy, gx, KH, KW, sh, sw, ph, pw, include_pad, divisor)
-
-
 # --------------------------------------------------------------------------------------------
 # 2x2 stride 2 without padding (LeNet, VGG): every window lies inside the plane, so the loops
 # drop the bounds checks and work on row views indexed from 0 (no wraparound checks).
@@ -253,42 +202,6 @@ def _avg_bwd2_part(t, T, gy, gx):
             gx[p, H - 1] = 0
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def _max_fwd2_par(T, x, y, am):  # noqa: N803
-    for t in prange(T):
-        _max_fwd2_part(t, T, x, y, am)
-
-
-@njit(**JIT_OPTIONS)
-def _max_fwd2_ser(T, x, y, am):  # noqa: N803
-    for t in range(T):
-        _max_fwd2_part(t, T, x, y, am)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _avg_fwd2_par(T, x, y):  # noqa: N803
-    for t in prange(T):
-        _avg_fwd2_part(t, T, x, y)
-
-
-@njit(**JIT_OPTIONS)
-def _avg_fwd2_ser(T, x, y):  # noqa: N803
-    for t in range(T):
-        _avg_fwd2_part(t, T, x, y)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
-def _avg_bwd2_par(T, gy, gx):  # noqa: N803
-    for t in prange(T):
-        _avg_bwd2_part(t, T, gy, gx)
-
-
-@njit(**JIT_OPTIONS)
-def _avg_bwd2_ser(T, gy, gx):  # noqa: N803
-    for t in range(T):
-        _avg_bwd2_part(t, T, gy, gx)
-
-
 # --------------------------------------------------------------------------------------------
 # Python wrappers
 # --------------------------------------------------------------------------------------------
@@ -339,7 +252,13 @@ def _is_2x2(x_shape: Sequence[int], y_shape: Sequence[int], *params: int) -> boo
         x_shape[2] // 2, x_shape[3] // 2)
 
 
-def _threads(planes: int) -> int:
+_PAR_ELEMENTS = 1 << 15  # inputs smaller than this are pooled on the calling thread alone
+
+
+def _threads(planes: int, elements: int) -> int:
+    """Workers for ``planes`` planes of ``elements`` input elements in all."""
+    if elements < _PAR_ELEMENTS:
+        return 1  # waking a worker (~20 us) would cost more than it saves
     return max(1, min(num_threads(), planes))
 
 
@@ -359,10 +278,10 @@ def max_pool2d_forward(
         P = N * C
         H, W = x.shape[2], x.shape[3]
         if _is_2x2(x.shape, y.shape, *params):
-            run_parallel(_max_fwd2_par, _max_fwd2_ser, _threads(P), x.reshape(P, H, W),
+            run_parallel(_max_fwd2_part, _threads(P, x.size), x.reshape(P, H, W),
                          y.reshape(P, OH, OW), am.reshape(P, OH, OW))
         else:
-            run_parallel(_max_fwd_par, _max_fwd_ser, _threads(P), x.reshape(P, H, W),
+            run_parallel(_max_fwd_part, _threads(P, x.size), x.reshape(P, H, W),
                          y.reshape(P, OH, OW), am.reshape(P, OH, OW), *params)
     return y, am
 
@@ -388,7 +307,7 @@ def max_pool2d_backward(gy: np.ndarray, argmax: np.ndarray, x_shape: Sequence[in
     if gx.size:
         P = N * C
         OH, OW = gy.shape[2], gy.shape[3]
-        run_parallel(_max_bwd_par, _max_bwd_ser, _threads(P), gy.reshape(P, OH, OW),
+        run_parallel(_max_bwd_part, _threads(P, gx.size), gy.reshape(P, OH, OW),
                      argmax.reshape(P, OH, OW), gx.reshape(P, H, W))
     return gx
 
@@ -408,10 +327,10 @@ def avg_pool2d_forward(
         P = N * C
         H, W = x.shape[2], x.shape[3]
         if _is_2x2(x.shape, y.shape, *params) and not divisor_override:
-            run_parallel(_avg_fwd2_par, _avg_fwd2_ser, _threads(P), x.reshape(P, H, W),
+            run_parallel(_avg_fwd2_part, _threads(P, x.size), x.reshape(P, H, W),
                          y.reshape(P, OH, OW))
         else:
-            run_parallel(_avg_fwd_par, _avg_fwd_ser, _threads(P), x.reshape(P, H, W),
+            run_parallel(_avg_fwd_part, _threads(P, x.size), x.reshape(P, H, W),
                          y.reshape(P, OH, OW), *params[:6], bool(count_include_pad),
                          int(divisor_override))
     return y
@@ -436,10 +355,10 @@ def avg_pool2d_backward(
         P = N * C
         OH, OW = gy.shape[2], gy.shape[3]
         if _is_2x2(x_shape, gy.shape, *params) and not divisor_override:
-            run_parallel(_avg_bwd2_par, _avg_bwd2_ser, _threads(P), gy.reshape(P, OH, OW),
+            run_parallel(_avg_bwd2_part, _threads(P, gx.size), gy.reshape(P, OH, OW),
                          gx.reshape(P, H, W))
         else:
-            run_parallel(_avg_bwd_par, _avg_bwd_ser, _threads(P), gy.reshape(P, OH, OW),
+            run_parallel(_avg_bwd_part, _threads(P, gx.size), gy.reshape(P, OH, OW),
                          gx.reshape(P, H, W), *params[:6], bool(count_include_pad),
                          int(divisor_override))
     return gx

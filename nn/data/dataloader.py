@@ -4,8 +4,8 @@ process or in worker processes.
 Batches are made by a fetcher: for a map-style dataset it reads the indices a `BatchSampler`
 chose (with no `collate_fn`, a dataset's `get_batch(indices)` is used to index whole arrays at
 once); for an `IterableDataset` it takes the next `batch_size` items. With `num_workers > 0`
-the fetchers run in worker processes (started with "fork" where available: a forked child runs
-the serial twin of every kernel, see autograd/kernels/_runtime.py) and batches come back in
+the fetchers run in worker processes (started with "fork" where available: a forked child
+starts its own kernel threads, see autograd/kernels/_runtime.py) and batches come back in
 sampler order; default collation sends ndarrays and makes Tensors in the parent.
 """
 

@@ -328,14 +328,17 @@ def test_conv_dtype_and_param_errors():
 def test_mixed_precision_promotes_to_float64_without_recompiling():
     x = np.ones((1, 2, 4, 4), np.float32)
     w = np.ones((1, 2, 3, 3), np.float64)
-    from autograd.kernels import conv
+    from autograd.kernels.conv_parts import FORWARD
+
+    def signatures():
+        return sum(len(part.signatures) for part in FORWARD.values())
 
     K.conv2d_forward(x, w)
-    before = len(conv._forward_par.signatures)
+    before = signatures()
     y = K.conv2d_forward(x, w)
     assert y.dtype == np.float64
     K.conv2d_forward(w.astype(np.float32), x.astype(np.float64)[:, :, :3, :3])
-    assert len(conv._forward_par.signatures) == before
+    assert signatures() == before
 
 
 # ----- pooling -------------------------------------------------------------------------------
@@ -425,18 +428,36 @@ def test_pool_2x2_kernels_match_general_kernels(dtype):
     y, am = K.max_pool2d_forward(x, 2)
     y2 = np.empty((P, 4, 5), dtype)
     am2 = np.empty((P, 4, 5), np.int64)
-    pool._max_fwd_ser(1, x.reshape(P, 9, 11), y2, am2, 2, 2, 2, 2, 0, 0, 1, 1)
+    pool._max_fwd_part(0, 1, x.reshape(P, 9, 11), y2, am2, 2, 2, 2, 2, 0, 0, 1, 1)
     np.testing.assert_array_equal(y.reshape(P, 4, 5), y2)
     np.testing.assert_array_equal(am.reshape(P, 4, 5), am2)
     a = K.avg_pool2d_forward(x, 2)
     a2 = np.empty((P, 4, 5), dtype)
-    pool._avg_fwd_ser(1, x.reshape(P, 9, 11), a2, 2, 2, 2, 2, 0, 0, True, 0)
+    pool._avg_fwd_part(0, 1, x.reshape(P, 9, 11), a2, 2, 2, 2, 2, 0, 0, True, 0)
     np.testing.assert_allclose(a.reshape(P, 4, 5), a2, rtol=1e-6)
     gy = rng.standard_normal(a.shape).astype(dtype)
     gx = K.avg_pool2d_backward(gy, x.shape, 2)
     gx2 = np.empty((P, 9, 11), dtype)
-    pool._avg_bwd_ser(1, gy.reshape(P, 4, 5), gx2, 2, 2, 2, 2, 0, 0, True, 0)
+    pool._avg_bwd_part(0, 1, gy.reshape(P, 4, 5), gx2, 2, 2, 2, 2, 0, 0, True, 0)
     np.testing.assert_array_equal(gx.reshape(P, 9, 11), gx2)
+
+
+@pytest.mark.parametrize("k, s, p", [(2, 2, 0), (3, 2, 1)])
+def test_pool_on_worker_threads_matches_one_part(k, s, p):
+    """Inputs large enough for the worker threads give what one serial part gives."""
+    from autograd.kernels import pool
+
+    x = np.random.default_rng(16).standard_normal((2, 8, 48, 48))
+    assert x.size >= pool._PAR_ELEMENTS
+    y, am = K.max_pool2d_forward(x, k, s, p)
+    P, OH, OW = 16, y.shape[2], y.shape[3]
+    y1, am1 = np.empty((P, OH, OW)), np.empty((P, OH, OW), np.int64)
+    pool._max_fwd_part(0, 1, x.reshape(P, 48, 48), y1, am1, k, k, s, s, p, p, 1, 1)
+    np.testing.assert_array_equal(y.reshape(P, OH, OW), y1)
+    np.testing.assert_array_equal(am.reshape(P, OH, OW), am1)
+    gx1 = np.empty((P, 48, 48))
+    pool._max_bwd_part(0, 1, y1, am1, gx1)
+    np.testing.assert_array_equal(K.max_pool2d_backward(y, am, x.shape).reshape(P, 48, 48), gx1)
 
 
 def test_pool_errors():
@@ -664,6 +685,25 @@ def test_kernels_from_several_threads():
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_run_parallel_runs_every_part_and_raises_a_workers_error():
+    from autograd.kernels._runtime import run_parallel
+
+    seen, lock = [], threading.Lock()
+
+    def part(t, T, fail):  # noqa: N803
+        with lock:
+            seen.append((t, T))
+        if t == fail:
+            raise ValueError(f"part {t} failed")
+
+    with pytest.raises(ValueError, match="part 2 failed"):
+        run_parallel(part, 3, 2)  # part 2 runs on a worker thread
+    assert sorted(seen) == [(0, 3), (1, 3), (2, 3)]  # the others still ran to the end
+    seen.clear()
+    run_parallel(part, 1, -1)
+    assert seen == [(0, 1)]
 
 
 def _run(code: str, env: dict | None = None) -> subprocess.CompletedProcess:

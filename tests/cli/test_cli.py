@@ -14,7 +14,7 @@ import nn
 
 ROOT = Path(__file__).resolve().parents[2]
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
-COMMANDS = ["demo", "train", "gradcheck", "graph", "bench"]
+COMMANDS = ["demo", "train", "gradcheck", "graph", "bench", "warmup"]
 
 
 def cli(*args: str, cwd: Path | None = None,

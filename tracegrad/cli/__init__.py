@@ -1,4 +1,5 @@
-"""The `tracegrad` console script: `demo`, `train`, `gradcheck`, `graph`, `exercise`, `bench`.
+"""The `tracegrad` console script: `demo`, `train`, `gradcheck`, `graph`, `exercise`, `bench`
+and `warmup`.
 
 Each subcommand lives in its own module exposing `add_parser(subparsers)` and
 `run(args) -> int`. Expected failures (missing data, a bad option, an unreadable
@@ -44,9 +45,9 @@ def _suggestion(message: str) -> str:
 
 def _subcommands() -> list[ModuleType]:
     """The modules defining the subcommands, in --help order."""
-    from tracegrad.cli import bench, demo, exercise, gradcheck, graph, train
+    from tracegrad.cli import bench, demo, exercise, gradcheck, graph, train, warmup
 
-    return [demo, train, gradcheck, graph, exercise, bench]
+    return [demo, train, gradcheck, graph, exercise, bench, warmup]
 
 
 def build_parser() -> argparse.ArgumentParser:

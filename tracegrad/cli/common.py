@@ -11,11 +11,13 @@ import numpy as np
 
 import autograd as ag
 import optim
+from autograd.kernels import compile_count
 from nn.data import MNIST, Spiral
 from nn.data.mnist import default_root
 from nn.functional import cross_entropy
 from nn.models import MLP, VGG, AlexNet, LeNet5
 from nn.module import Module
+from optim.training import advance_progress
 from tracegrad.cli.errors import CLIError, UsageError
 
 MODELS = ("mlp", "lenet5", "alexnet", "vgg")
@@ -123,6 +125,7 @@ def train_epoch(
     model.train()
     loss_sum, correct = 0.0, 0
     for xb, tb in optim.iterate_batches(x, t, batch_size, shuffle=True, seed=rng):
+        compiles = compile_count()
         out = model(xb)
         loss = cross_entropy(out, tb)
         opt.zero_grad()
@@ -134,7 +137,7 @@ def train_epoch(
         loss_sum += value * len(tb.data)
         correct += int((out.data.argmax(axis=1) == tb.data).sum())
         if bar is not None:
-            bar.update(1)
+            advance_progress(bar, compiles)
             bar.set_postfix(loss=f"{value:.4f}", refresh=False)
     return loss_sum / len(x), correct / len(x)
 

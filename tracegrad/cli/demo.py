@@ -17,10 +17,12 @@ import numpy as np
 import autograd as ag
 import optim
 from autograd import Tensor
+from autograd.kernels import compile_count
 from nn.data import Spiral
 from nn.functional import cross_entropy
 from nn.models import MLP
 from nn.module import Module, functional_call
+from optim.training import advance_progress
 from tracegrad.cli.common import accuracy, seed_everything, train_epoch
 from tracegrad.cli.options import output_dir, positive_float, positive_int
 
@@ -66,8 +68,9 @@ def train_spiral(
     with tqdm(total=epochs * steps, desc="training", unit="step", disable=not progress,
               mininterval=0.5) as bar:
         for epoch in range(epochs):
+            compiles = compile_count()
             epoch_loss, acc = train_epoch(model, opt, x, t, batch_size, rng)
-            bar.update(steps)
+            advance_progress(bar, compiles, steps)
             bar.set_postfix(epoch=epoch + 1, loss=f"{epoch_loss:.4f}", acc=f"{acc:.3f}")
     with ag.no_grad():
         loss = float(cross_entropy(model(Tensor(x)), Tensor(t)).item())  # the whole set
