@@ -14,7 +14,7 @@ import nn
 
 ROOT = Path(__file__).resolve().parents[2]
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
-COMMANDS = ["demo", "train", "gradcheck", "graph", "bench", "warmup"]
+COMMANDS = ["demo", "train", "gradcheck", "graph", "exercise", "bench", "warmup"]
 
 
 def cli(*args: str, cwd: Path | None = None,
