@@ -25,6 +25,10 @@ from autograd.tensor import Tensor, as_array_like, get_default_dtype
 if TYPE_CHECKING:
     from autograd.registry import Primitive
 
+# The thread-local switches, read directly: `apply` runs once per op.
+_mode = mode._state
+_scope = scope._scope
+
 __all__ = [
     "TORCH_NAMES",
     "AccumulateGrad",
@@ -79,6 +83,34 @@ def _result_dtype(args: Sequence[Any]) -> np.dtype | None:
     return result
 
 
+def _promote_pair(a: Any, b: Any) -> tuple[tuple[Tensor, Tensor], list[Any]] | None:
+    """The binary cases that need no dtype search: two Tensors, or a floating Tensor with a
+    Python float or int (which takes the tensor's dtype); None for everything else."""
+    if isinstance(a, Tensor):
+        x = a.data
+        if isinstance(b, Tensor):
+            y = b.data
+            if x.dtype != y.dtype and x.dtype.kind == y.dtype.kind == "f" and (
+                (x.ndim == 0) != (y.ndim == 0)
+            ):  # a 0-d float tensor takes the dimensioned one's dtype
+                if x.ndim == 0:
+                    x = x.astype(y.dtype)
+                else:
+                    y = y.astype(x.dtype)
+            return (a, b), [x, y]
+        kind = type(b)
+        if (kind is float or kind is int) and x.dtype.kind == "f":
+            y = np.array(b, dtype=x.dtype)
+            return (a, Tensor._from_op(y, ())), [x, y]
+    elif isinstance(b, Tensor):
+        kind = type(a)
+        y = b.data
+        if (kind is float or kind is int) and y.dtype.kind == "f":
+            x = np.array(a, dtype=y.dtype)
+            return (Tensor._from_op(x, ()), b), [x, y]
+    return None
+
+
 def _promote(args: Sequence[Any]) -> tuple[tuple[Tensor | None, ...], list[Any]]:
     """Wrap every argument as a Tensor and apply PyTorch's promotion to scalars and 0-d tensors.
 
@@ -86,26 +118,19 @@ def _promote(args: Sequence[Any]) -> tuple[tuple[Tensor | None, ...], list[Any]]
     float32) and so do operands of a lower category than it; a zero-dim float tensor does not
     promote a dimensioned float tensor (`x32 * ag.tensor(2.0, dtype=float64)` is float32).
     """
+    if len(args) == 2:
+        fast = _promote_pair(args[0], args[1])
+        if fast is not None:
+            return fast
     arrays: list[Any] = []
-    plain = True
     for a in args:
         if isinstance(a, Tensor):
             arrays.append(a.data)
         elif a is None:
             arrays.append(None)
         else:
-            plain = False
             break
-    if plain:  # the common case: only Tensors (and None)
-        if len(arrays) == 2 and arrays[1] is not None and arrays[0] is not None:
-            x, y = arrays
-            if x.dtype != y.dtype and x.dtype.kind == y.dtype.kind == "f" and (
-                (x.ndim == 0) != (y.ndim == 0)
-            ):  # a 0-d float tensor takes the dimensioned one's dtype
-                if x.ndim == 0:
-                    arrays[0] = x.astype(y.dtype)
-                else:
-                    arrays[1] = y.astype(x.dtype)
+    else:  # only Tensors (and None)
         return tuple(args), arrays
     result = _result_dtype(args)
     ref_dtype = None
@@ -153,7 +178,7 @@ def _raise_forward_error(prim: Primitive, arrays: list[Any], exc: Exception) -> 
 
 def apply(prim: Primitive, args: Sequence[Any], params: dict[str, Any]) -> Tensor:
     """Run `prim` on the arguments' data and, when grad mode asks for it, record a Node."""
-    obs = scope.observers()
+    obs = _scope.observers
     if obs:
         start = time.perf_counter()
     tensors, arrays = _promote(args)
@@ -172,14 +197,14 @@ def apply(prim: Primitive, args: Sequence[Any], params: dict[str, Any]) -> Tenso
         out = np.asarray(out)
     result = Tensor._from_op(out, tensors, prim, params)
     needs = False
-    if prim.differentiable and mode.is_grad_enabled():
+    if prim.differentiable and _mode.grad_enabled:
         for t in tensors:
             if t is not None and t.requires_grad:
                 needs = True
                 break
     if needs or obs:
         node = Node(prim, tensors, params, aux, result)
-        if mode.is_anomaly_enabled():
+        if _mode.anomaly:
             node.stack = traceback.format_stack(limit=12)[:-2]
         if needs:
             result.grad_fn = node

@@ -11,6 +11,8 @@ from autograd.tensor import Tensor
 if TYPE_CHECKING:
     from autograd.registry import Primitive
 
+_scope = scope._scope  # read directly: a Node is made per recorded op
+
 
 class _OpName(str):
     """An op's name (`"matmul"`) that, called as torch's `grad_fn.name()`, gives `MmBackward0`."""
@@ -60,25 +62,28 @@ class Node:
                 versions.append(0)
                 edges.append(None)
                 continue
-            versions.append(t._vbox[0])
+            version = t._vbox[0]
+            versions.append(version)
             if not t.requires_grad:
                 edges.append(None)
-            elif t.grad_fn is None:
+                continue
+            gf = t.grad_fn
+            if gf is None:
                 edges.append(t)  # a leaf: its gradient is accumulated into it
-            else:
-                gf = t.grad_fn
-                if gf.out_version != t._vbox[0] and t._view is not None:
-                    from autograd.inplace import refresh_view
+                continue
+            if gf.out_version != version and t._view is not None:
+                from autograd.inplace import refresh_view
 
-                    gf = refresh_view(t)  # a view whose base changed in place since
-                edges.append(gf)
+                gf = refresh_view(t)  # a view whose base changed in place since
+            edges.append(gf)
         self.versions = tuple(versions)
         # What each input was made by *now*: an in-place op later repoints the Python object
         # at a new node, but this node keeps the value it read (PyTorch's edges).
         self.edges: tuple[Node | Tensor | None, ...] = tuple(edges)
         self.snap: Tensor | None = None  # this node's output once an in-place op replaced it
         self.out_version = out._vbox[0]
-        self.module = scope.current_module_path()
+        mods = _scope.modules
+        self.module = (mods[-1] or None) if mods else None  # scope.current_module_path()
         self.location: str | None = None
         self.stack: list[str] | None = None
         self.freed = False

@@ -103,8 +103,6 @@ class Primitive:
         return self.vjps[i]
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        from autograd.engine import apply
-
         if params and self._param_set is not None and not self._param_set.issuperset(params):
             self._fix_keywords(params)
         if self.nin is not None and len(args) > self.nin:
@@ -161,3 +159,8 @@ def primitive(
 def nondifferentiable(name: str, forward: Callable[..., np.ndarray]) -> Primitive:
     """A recorded op whose output never requires grad (comparisons, argmax, sign)."""
     return Primitive(name, forward, saves=(), differentiable=False)
+
+
+# Bound last: the engine imports ops (sum_to) that import this module, so `apply` is imported
+# once everything above exists, not inside `__call__` (an import there cost ~1 us per op).
+from autograd.engine import apply  # noqa: E402

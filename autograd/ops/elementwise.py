@@ -12,7 +12,7 @@ import numpy as np
 
 from autograd.errors import ShapeError, format_shapes
 from autograd.registry import nondifferentiable, primitive
-from autograd.tensor import get_default_dtype
+from autograd.tensor import Tensor, get_default_dtype
 
 
 def broadcast_check(name: str) -> Callable[..., None]:
@@ -49,8 +49,6 @@ def zero_vjp(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
 
 def _const(mask: np.ndarray, like: Any) -> Any:
     """A constant (non-differentiable) tensor in `like`'s dtype, e.g. a 0/1 mask."""
-    from autograd.tensor import Tensor
-
     return Tensor(mask.astype(like.data.dtype, copy=False))
 
 
