@@ -113,20 +113,33 @@ def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
     return g
 
 
-def _add(a: Tensor | None, b: Tensor, create_graph: bool) -> Tensor:
+def _add(a: Tensor | None, b: Tensor, create_graph: bool, owned: dict[int, Tensor]) -> Tensor:
+    """`a + b` for two gradients of one tensor. Unrecorded, the first sum gets a buffer of its
+    own (listed in `owned`) that later gradients are added into in place: one allocation per
+    tensor, not one per extra edge (a weight used at 50 RNN steps)."""
     if a is None:
         return b
     if create_graph:
         return a + b
-    return Tensor(np.add(a.data, b.data))
+    ad, bd = a.data, b.data
+    if owned.get(id(a)) is a and ad.shape == bd.shape and ad.dtype == bd.dtype:
+        np.add(ad, bd, out=ad)
+        return a
+    total = Tensor(np.add(ad, bd))
+    owned[id(total)] = total
+    return total
 
 
 def _fit(gi: Any, inp: Tensor, create_graph: bool) -> Tensor:
     """Make a VJP result a Tensor of the input's shape and dtype (sum over broadcast dims)."""
     if not isinstance(gi, Tensor):
         gi = Tensor(np.asarray(gi))
-    if gi.shape != inp.shape:
-        gi = sum_to(gi, shape=inp.shape)
+    if gi.data.shape != inp.data.shape:
+        shape = inp.data.shape
+        if create_graph:
+            gi = sum_to(gi, shape=shape)
+        else:  # on the arrays: nothing to record
+            gi = Tensor(sum_to.forward(gi.data, shape=shape))
     if gi.data.dtype != inp.data.dtype:
         gi = gi.astype(inp.data.dtype) if create_graph else Tensor(gi.data.astype(inp.data.dtype))
     return gi
@@ -230,16 +243,17 @@ def backward(
 
     node_grads: dict[Node, Tensor] = {}
     leaf_grads: dict[int, list[Any]] = {}
+    owned: dict[int, Tensor] = {}  # gradient sums made by this sweep (see `_add`)
 
     def send(e: Node | Tensor, g: Tensor) -> None:
         if isinstance(e, Node):
-            node_grads[e] = _add(node_grads.get(e), g, create_graph)
+            node_grads[e] = _add(node_grads.get(e), g, create_graph, owned)
         else:
             entry = leaf_grads.get(id(e))
             if entry is None:
                 leaf_grads[id(e)] = [e, g]
             else:
-                entry[1] = _add(entry[1], g, create_graph)
+                entry[1] = _add(entry[1], g, create_graph, owned)
 
     for r, g in zip(roots, seeds, strict=True):
         send(r.grad_fn if r.grad_fn is not None else r, g)
@@ -261,9 +275,13 @@ def backward(
                 results[targets[id(out)]] = g
             elif out._retains_grad and targets is None and out.grad_fn is node:
                 out.grad = g if create_graph else Tensor(g.data.copy())
-            if node.inputs is None:
+            node_in = node.inputs
+            if node_in is None:
                 raise RuntimeError(_FREED)
-            ins, ans = _saved(node, out)
+            prim = node.prim
+            ins, ans = _saved(node, out) if prim.saves else (node_in, out)
+            kw = node.params if node.aux is None else {**node.params, "aux": node.aux}
+            vjps = prim.vjps if prim.vjp_any is None else None
             grads_in: list[Tensor | None] = []
             for i, e in enumerate(node.edges):
                 gi = None
@@ -272,10 +290,9 @@ def backward(
                     if isinstance(e, Node)
                     else (targets is None or id(e) in targets)
                 ):
-                    vjp = node.prim.vjp_for(i)
+                    vjp = vjps[i] if vjps is not None and i < len(vjps) else prim.vjp_for(i)
                     if vjp is not None:
-                        kw = node.params if node.aux is None else {**node.params, "aux": node.aux}
-                        gi = _fit(vjp(g, ans, *ins, **kw), node.inputs[i], create_graph)
+                        gi = _fit(vjp(g, ans, *ins, **kw), node_in[i], create_graph)
                         if anomaly and not np.all(np.isfinite(gi.data)):
                             _raise_anomaly(node, i, gi)
                         send(e, gi)
@@ -297,13 +314,15 @@ def backward(
                 continue
             if t._hooks:
                 g = _run_hooks(t, g)
-            _accumulate_leaf(t, g, create_graph)
+            _accumulate_leaf(t, g, create_graph, owned.get(id(g)) is g)
     return results if inputs is not None else None
 
 
-def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
+def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool, fresh: bool = False) -> None:
+    """Add `g` into `t.grad`; a `fresh` g (a sum this sweep made, referenced nowhere else) is
+    kept as the new `.grad` instead of copied."""
     if t.grad is None:
-        t.grad = g if create_graph else Tensor(np.array(g.data, copy=True))
+        t.grad = g if create_graph or fresh else Tensor(np.array(g.data, copy=True))
     elif create_graph or t.grad.grad_fn is not None:
         t.grad = t.grad + g
     else:
