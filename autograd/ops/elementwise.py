@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd import mode
 from autograd.errors import ShapeError, format_shapes
 from autograd.registry import nondifferentiable, primitive
 from autograd.tensor import Tensor, get_default_dtype
@@ -40,6 +41,30 @@ def broadcast_check(name: str) -> Callable[..., None]:
 def floating(x: np.ndarray) -> np.ndarray:
     """`x` itself when floating, else cast to the default float dtype (torch: exp(int) is float)."""
     return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
+
+
+def unrecorded(vjp: Callable[..., Any]) -> Callable[..., Any]:
+    """A VJP written with operators only (`g * ans`), run on the ndarrays when backward records
+    nothing (no create_graph): no primitive call and no Tensor per intermediate. Recorded, the
+    same formula runs on Tensors and can be differentiated again."""
+
+    def run(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
+        if mode.is_grad_enabled():
+            return vjp(g, ans, *inputs, **params)
+        return vjp(_raw(g), _raw(ans), *(_raw(t) for t in inputs), **params)
+
+    return run
+
+
+def _raw(t: Any) -> Any:
+    """A Tensor's ndarray; a saved tensor modified in place since stays a Tensor, so only a
+    formula that reads it raises (with the engine's message)."""
+    if t is None:
+        return None
+    try:
+        return t.data
+    except RuntimeError:
+        return t
 
 
 def zero_vjp(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
@@ -79,7 +104,7 @@ def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.subtract(*_mixed(x, y))
 
 
-subtract.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
+subtract.defvjp(lambda g, ans, x, y: g, unrecorded(lambda g, ans, x, y: -g))
 
 
 @primitive("multiply", check=broadcast_check("multiply"), saves=("inputs",))
@@ -87,7 +112,7 @@ def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.multiply(*_mixed(x, y))
 
 
-multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+multiply.defvjp(unrecorded(lambda g, ans, x, y: g * y), unrecorded(lambda g, ans, x, y: g * x))
 
 
 @primitive("divide", check=broadcast_check("divide"), saves=("inputs",))
@@ -97,7 +122,9 @@ def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.true_divide(*_mixed(x, y))
 
 
-divide.defvjp(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y))
+divide.defvjp(
+    unrecorded(lambda g, ans, x, y: g / y), unrecorded(lambda g, ans, x, y: -g * x / (y * y))
+)
 
 
 @primitive("power", check=broadcast_check("power"))
@@ -181,7 +208,7 @@ def negative(x: np.ndarray) -> np.ndarray:
     return np.negative(x)
 
 
-negative.defvjp(lambda g, ans, x: negative(g))
+negative.defvjp(unrecorded(lambda g, ans, x: -g))
 
 
 @primitive("sign", saves=())
@@ -207,7 +234,7 @@ def exp(x: np.ndarray) -> np.ndarray:
         return np.exp(floating(x))
 
 
-exp.defvjp(lambda g, ans, x: g * ans)
+exp.defvjp(unrecorded(lambda g, ans, x: g * ans))
 
 
 @primitive("log", saves=("inputs",))
@@ -216,7 +243,7 @@ def log(x: np.ndarray) -> np.ndarray:
         return np.log(floating(x))
 
 
-log.defvjp(lambda g, ans, x: g / x)
+log.defvjp(unrecorded(lambda g, ans, x: g / x))
 
 
 @primitive("log1p", saves=("inputs",))
@@ -225,7 +252,7 @@ def log1p(x: np.ndarray) -> np.ndarray:
         return np.log1p(floating(x))
 
 
-log1p.defvjp(lambda g, ans, x: g / (x + 1.0))
+log1p.defvjp(unrecorded(lambda g, ans, x: g / (x + 1.0)))
 
 
 @primitive("sqrt", saves=("output",))
@@ -235,7 +262,7 @@ def sqrt(x: np.ndarray) -> np.ndarray:
 
 
 # NOTE: sqrt'(0) = inf, as in NumPy and PyTorch.
-sqrt.defvjp(lambda g, ans, x: g / (ans * 2.0))
+sqrt.defvjp(unrecorded(lambda g, ans, x: g / (ans * 2.0)))
 
 
 @primitive("sin", saves=("inputs",))
@@ -259,7 +286,7 @@ def tanh(x: np.ndarray) -> np.ndarray:
     return np.tanh(floating(x))
 
 
-tanh.defvjp(lambda g, ans, x: g * (1.0 - ans * ans))
+tanh.defvjp(unrecorded(lambda g, ans, x: g * (1.0 - ans * ans)))
 
 
 @primitive("sigmoid", saves=("output",))
@@ -275,7 +302,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
-sigmoid.defvjp(lambda g, ans, x: g * ans * (1.0 - ans))
+sigmoid.defvjp(unrecorded(lambda g, ans, x: g * ans * (1.0 - ans)))
 
 
 @primitive("softplus", saves=("inputs",))
