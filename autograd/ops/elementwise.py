@@ -10,9 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd import mode
 from autograd.errors import ShapeError, format_shapes
-from autograd.registry import nondifferentiable, primitive
+from autograd.registry import nondifferentiable, primitive, unrecorded
 from autograd.tensor import Tensor, get_default_dtype
 
 
@@ -41,30 +40,6 @@ def broadcast_check(name: str) -> Callable[..., None]:
 def floating(x: np.ndarray) -> np.ndarray:
     """`x` itself when floating, else cast to the default float dtype (torch: exp(int) is float)."""
     return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
-
-
-def unrecorded(vjp: Callable[..., Any]) -> Callable[..., Any]:
-    """A VJP written with operators only (`g * ans`), run on the ndarrays when backward records
-    nothing (no create_graph): no primitive call and no Tensor per intermediate. Recorded, the
-    same formula runs on Tensors and can be differentiated again."""
-
-    def run(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
-        if mode.is_grad_enabled():
-            return vjp(g, ans, *inputs, **params)
-        return vjp(_raw(g), _raw(ans), *(_raw(t) for t in inputs), **params)
-
-    return run
-
-
-def _raw(t: Any) -> Any:
-    """A Tensor's ndarray; a saved tensor modified in place since stays a Tensor, so only a
-    formula that reads it raises (with the engine's message)."""
-    if t is None:
-        return None
-    try:
-        return t.data
-    except RuntimeError:
-        return t
 
 
 def zero_vjp(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
