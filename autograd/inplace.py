@@ -4,7 +4,7 @@ An in-place op computes its result out of place, writes it into the tensor's buf
 the version counter. The tensor's old history is kept by a *snapshot* (a Tensor object that
 takes over the old `grad_fn` and hooks, and becomes that node's output), while the user's
 Python object becomes the output of the new node. Earlier consumers reach the old node through
-their recorded edges (autograd/engine.py), so `y += y * 2` differentiates like PyTorch.
+their recorded edges (`Node.edges`, autograd/node.py), so `y += y * 2` differentiates like PyTorch.
 
 Saved values are checked lazily: a VJP that reads a value overwritten since it was saved
 raises naming the node and the versions, and one that does not read it runs (so

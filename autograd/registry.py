@@ -3,7 +3,8 @@
 The engine knows nothing about any op; it only calls `Primitive.forward` and the VJPs
 registered here. A VJP receives Tensors `(g, ans, *inputs, **params)` and returns a Tensor
 (or array) for its input; because VJPs are written with primitives, the backward pass can
-itself be recorded (`create_graph=True`) and differentiated again.
+itself be recorded (`create_graph=True`) and differentiated again. A VJP wrapped in
+`unrecorded` gets the ndarrays instead when nothing is recorded (the usual backward).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd import mode
 from autograd.aliases import alias_map, resolve
 
 VJP = Callable[..., Any]
@@ -103,8 +105,6 @@ class Primitive:
         return self.vjps[i]
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        from autograd.engine import apply
-
         if params and self._param_set is not None and not self._param_set.issuperset(params):
             self._fix_keywords(params)
         if self.nin is not None and len(args) > self.nin:
@@ -158,6 +158,35 @@ def primitive(
     return wrap
 
 
+def unrecorded(vjp: Callable[..., Any]) -> Callable[..., Any]:
+    """A VJP written with operators only (`g * ans`), run on the ndarrays when backward records
+    nothing (no create_graph): no primitive call and no Tensor per intermediate. Recorded, the
+    same formula runs on Tensors and can be differentiated again."""
+
+    def run(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
+        if mode.is_grad_enabled():
+            return vjp(g, ans, *inputs, **params)
+        return vjp(_raw(g), _raw(ans), *(_raw(t) for t in inputs), **params)
+
+    return run
+
+
+def _raw(t: Any) -> Any:
+    """A Tensor's ndarray; a saved tensor modified in place since stays a Tensor, so only a
+    formula that reads it raises (with the engine's message)."""
+    if t is None:
+        return None
+    try:
+        return t.data
+    except RuntimeError:
+        return t
+
+
 def nondifferentiable(name: str, forward: Callable[..., np.ndarray]) -> Primitive:
     """A recorded op whose output never requires grad (comparisons, argmax, sign)."""
     return Primitive(name, forward, saves=(), differentiable=False)
+
+
+# Bound last: the engine imports ops (sum_to) that import this module, so `apply` is imported
+# once everything above exists, not inside `__call__` (an import there cost ~1 us per op).
+from autograd.engine import apply  # noqa: E402

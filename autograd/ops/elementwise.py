@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from autograd.errors import ShapeError, format_shapes
-from autograd.registry import nondifferentiable, primitive
-from autograd.tensor import get_default_dtype
+from autograd.registry import nondifferentiable, primitive, unrecorded
+from autograd.tensor import Tensor, get_default_dtype
 
 
 def broadcast_check(name: str) -> Callable[..., None]:
@@ -49,8 +49,6 @@ def zero_vjp(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
 
 def _const(mask: np.ndarray, like: Any) -> Any:
     """A constant (non-differentiable) tensor in `like`'s dtype, e.g. a 0/1 mask."""
-    from autograd.tensor import Tensor
-
     return Tensor(mask.astype(like.data.dtype, copy=False))
 
 
@@ -81,7 +79,7 @@ def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.subtract(*_mixed(x, y))
 
 
-subtract.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
+subtract.defvjp(lambda g, ans, x, y: g, unrecorded(lambda g, ans, x, y: -g))
 
 
 @primitive("multiply", check=broadcast_check("multiply"), saves=("inputs",))
@@ -89,7 +87,7 @@ def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.multiply(*_mixed(x, y))
 
 
-multiply.defvjp(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+multiply.defvjp(unrecorded(lambda g, ans, x, y: g * y), unrecorded(lambda g, ans, x, y: g * x))
 
 
 @primitive("divide", check=broadcast_check("divide"), saves=("inputs",))
@@ -99,7 +97,9 @@ def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.true_divide(*_mixed(x, y))
 
 
-divide.defvjp(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * x / (y * y))
+divide.defvjp(
+    unrecorded(lambda g, ans, x, y: g / y), unrecorded(lambda g, ans, x, y: -g * x / (y * y))
+)
 
 
 @primitive("power", check=broadcast_check("power"))
@@ -183,7 +183,7 @@ def negative(x: np.ndarray) -> np.ndarray:
     return np.negative(x)
 
 
-negative.defvjp(lambda g, ans, x: negative(g))
+negative.defvjp(unrecorded(lambda g, ans, x: -g))
 
 
 @primitive("sign", saves=())
@@ -209,7 +209,7 @@ def exp(x: np.ndarray) -> np.ndarray:
         return np.exp(floating(x))
 
 
-exp.defvjp(lambda g, ans, x: g * ans)
+exp.defvjp(unrecorded(lambda g, ans, x: g * ans))
 
 
 @primitive("log", saves=("inputs",))
@@ -218,7 +218,7 @@ def log(x: np.ndarray) -> np.ndarray:
         return np.log(floating(x))
 
 
-log.defvjp(lambda g, ans, x: g / x)
+log.defvjp(unrecorded(lambda g, ans, x: g / x))
 
 
 @primitive("log1p", saves=("inputs",))
@@ -227,7 +227,7 @@ def log1p(x: np.ndarray) -> np.ndarray:
         return np.log1p(floating(x))
 
 
-log1p.defvjp(lambda g, ans, x: g / (x + 1.0))
+log1p.defvjp(unrecorded(lambda g, ans, x: g / (x + 1.0)))
 
 
 @primitive("sqrt", saves=("output",))
@@ -237,7 +237,7 @@ def sqrt(x: np.ndarray) -> np.ndarray:
 
 
 # NOTE: sqrt'(0) = inf, as in NumPy and PyTorch.
-sqrt.defvjp(lambda g, ans, x: g / (ans * 2.0))
+sqrt.defvjp(unrecorded(lambda g, ans, x: g / (ans * 2.0)))
 
 
 @primitive("sin", saves=("inputs",))
@@ -261,7 +261,7 @@ def tanh(x: np.ndarray) -> np.ndarray:
     return np.tanh(floating(x))
 
 
-tanh.defvjp(lambda g, ans, x: g * (1.0 - ans * ans))
+tanh.defvjp(unrecorded(lambda g, ans, x: g * (1.0 - ans * ans)))
 
 
 @primitive("sigmoid", saves=("output",))
@@ -277,7 +277,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
-sigmoid.defvjp(lambda g, ans, x: g * ans * (1.0 - ans))
+sigmoid.defvjp(unrecorded(lambda g, ans, x: g * ans * (1.0 - ans)))
 
 
 @primitive("softplus", saves=("inputs",))

@@ -9,7 +9,8 @@ import numpy as np
 
 from autograd import kernels
 from autograd.errors import ShapeError
-from autograd.registry import primitive
+from autograd.registry import primitive, unrecorded
+from autograd.tensor import Tensor
 
 
 def _matmul_check(a: np.ndarray, b: np.ndarray) -> None:
@@ -44,6 +45,12 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
+def _mm(a: Any, b: Any) -> Any:
+    """The product inside a VJP: recorded on Tensors, the bare forward on ndarrays (see
+    `unrecorded`)."""
+    return matmul(a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else matmul.forward(a, b)
+
+
 def _swap(t: Any) -> Any:
     axes = list(range(t.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
@@ -57,8 +64,8 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     gm = g.reshape(g.shape + (1,)) if b.ndim == 1 else g
     if a.ndim == 1:
         gm = gm.reshape(gm.shape[:-1] + (1, gm.shape[-1]))
-        return matmul(gm, _swap(bm)).reshape(gm.shape[:-2] + (a.shape[0],))
-    return matmul(gm, _swap(bm))
+        return _mm(gm, _swap(bm)).reshape(gm.shape[:-2] + (a.shape[0],))
+    return _mm(gm, _swap(bm))
 
 
 def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
@@ -68,11 +75,11 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
     gm = g.reshape(g.shape[:-1] + (1, g.shape[-1])) if a.ndim == 1 else g
     if b.ndim == 1:
         gm = gm.reshape(gm.shape + (1,))
-        return matmul(_swap(am), gm).reshape(gm.shape[:-2] + (b.shape[0],))
-    return matmul(_swap(am), gm)
+        return _mm(_swap(am), gm).reshape(gm.shape[:-2] + (b.shape[0],))
+    return _mm(_swap(am), gm)
 
 
-matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)
+matmul.defvjp(unrecorded(_matmul_vjp_a), unrecorded(_matmul_vjp_b))
 
 
 def _linear_check(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> None:
@@ -96,9 +103,9 @@ def _rows(t: Any) -> Any:
 
 
 linear.defvjp(
-    lambda g, ans, x, w, b: matmul(g, w),
-    lambda g, ans, x, w, b: matmul(_swap(_rows(g)), _rows(x)),
-    lambda g, ans, x, w, b: _rows(g).sum(axis=0),
+    unrecorded(lambda g, ans, x, w, b: _mm(g, w)),
+    unrecorded(lambda g, ans, x, w, b: _mm(_swap(_rows(g)), _rows(x))),
+    unrecorded(lambda g, ans, x, w, b: _rows(g).sum(axis=0)),
 )
 
 
@@ -106,8 +113,6 @@ linear.defvjp(
 
 
 def _t(x: Any) -> Any:
-    from autograd.tensor import Tensor
-
     return x if isinstance(x, Tensor) else Tensor(x)
 
 

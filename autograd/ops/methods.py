@@ -6,14 +6,20 @@ from typing import Any
 
 import numpy as np
 
+from autograd import engine
 from autograd.ops import elementwise as ew
 from autograd.ops import linalg, reduce, shape, softmax
 from autograd.registry import Primitive
 from autograd.tensor import Tensor
 
 
-def _flip(fn: Any) -> Any:
-    return lambda self, other: fn(other, self)
+def _flip(fn: Primitive) -> Any:
+    """The reflected operator (`2 * x` calls `x.__rmul__(2)`): `fn(other, self)`."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        return engine.apply(fn, (other, self), {})
+
+    return method
 
 
 def _reshape(self: Tensor, *shape_args: Any) -> Tensor:
@@ -142,9 +148,12 @@ _METHODS.update({
 
 def _as_method(fn: Any) -> Any:
     if isinstance(fn, Primitive):  # a Primitive is no descriptor: give it a function to bind
+        nin = fn.nin if fn.nin is not None else 0
 
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-            return fn(self, *args, **kwargs)
+            if kwargs or len(args) >= nin:  # keywords or NumPy-style parameters to sort out
+                return fn(self, *args, **kwargs)
+            return engine.apply(fn, (self, *args), {})  # only arrays: straight to the engine
 
         method.__name__ = fn.name
         return method
