@@ -1,0 +1,121 @@
+"""ag.compile's guards: new shapes retrace, fullgraph names what changed, reads are checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import optim
+
+
+def test_scalar_chain_returns_input_grad_like_eager() -> None:
+    def f(x: ag.Tensor) -> ag.Tensor:
+        y = x
+        for _ in range(50):
+            y = ag.sin(y) * 1.5 + y * y * 0.1
+        y.backward()
+        return x.grad
+
+    step = ag.compile(f)
+    for v in (0.3, -0.2, 0.7):
+        want = f(ag.tensor(v, requires_grad=True)).data
+        got = step(ag.tensor(v, requires_grad=True)).data
+        assert got == want
+    assert step.traces == 1
+
+
+def test_new_shape_retraces_and_fullgraph_names_the_change() -> None:
+    lin = nn.Linear(4, 2)
+
+    def f(x: ag.Tensor) -> ag.Tensor:
+        return (lin(x) ** 2).sum()
+
+    step = ag.compile(f)
+    a, b = ag.randn(3, 4), ag.randn(5, 4)
+    step(a)
+    np.testing.assert_allclose(step(b).data, f(b).data, rtol=1e-6)
+    assert step.traces == 2
+
+    strict = ag.compile(f, fullgraph=True)
+    strict(ag.randn(32, 4))
+    with pytest.raises(ag.CompileError, match=r"input 0 shape changed from \(32, 4\) to \(16, 4\)"):
+        strict(ag.randn(16, 4))
+
+
+def test_branch_on_item_retraces_or_raises() -> None:
+    def f(x: ag.Tensor) -> ag.Tensor:
+        if (x.sum() > 0).item():
+            return x * 2
+        return x - 1
+
+    step = ag.compile(f)
+    pos, neg = ag.tensor([1.0, 2.0]), ag.tensor([-1.0, -2.0])
+    assert step(pos).tolist() == [2.0, 4.0]
+    assert step(pos).tolist() == [2.0, 4.0]
+    assert step(neg).tolist() == [-2.0, -3.0]
+    assert step.traces == 2
+
+    strict = ag.compile(f, fullgraph=True)
+    strict(pos)
+    with pytest.raises(ag.CompileError, match=r"read by \.item\(\) changed from True to False"):
+        strict(neg)
+
+
+def test_training_mode_is_a_guard() -> None:
+    model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
+
+    def f(x: ag.Tensor) -> ag.Tensor:
+        return model(x)
+
+    step = ag.compile(f, fullgraph=True)
+    x = ag.ones(4, 3)
+    step(x)
+    model.eval()
+    with pytest.raises(ag.CompileError, match="training mode"):
+        step(x)
+
+
+def test_returned_item_is_a_result_not_a_guard() -> None:
+    model = nn.Linear(3, 1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def f(x: ag.Tensor) -> float:
+        opt.zero_grad()
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    step = ag.compile(f, fullgraph=True)
+    x = ag.randn(8, 3)
+    losses = [step(x) for _ in range(4)]
+    assert all(isinstance(v, float) for v in losses)
+    assert losses[0] > losses[1] > losses[2] > losses[3]
+    assert step.traces == 1
+
+
+def test_untraceable_inplace_falls_back_with_a_warning() -> None:
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(x: ag.Tensor) -> ag.Tensor:
+        loss = (w * x).sum()
+        loss.backward()
+        with ag.no_grad():
+            w.sub_(w.grad * 0.1)  # a hand-written update, outside any optimizer step
+        w.grad = None
+        return loss
+
+    step = ag.compile(f)
+    with pytest.warns(UserWarning, match="in-place op"):
+        step(ag.ones(2))
+    step(ag.ones(2))
+    np.testing.assert_allclose(w.data, [0.8, 1.8])
+    with pytest.raises(ag.CompileError, match="in-place op"):
+        ag.compile(f, fullgraph=True)(ag.ones(2))
+
+
+def test_not_callable_is_refused() -> None:
+    with pytest.raises(TypeError, match="expects a callable"):
+        ag.compile(3)
