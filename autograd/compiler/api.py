@@ -9,7 +9,13 @@ from typing import Any
 
 from autograd.compiler.guards import Signature, find_modules
 from autograd.compiler.plan import GuardFailed, Plan
-from autograd.compiler.trace import Tracer, Untraceable
+from autograd.compiler.trace import (
+    Tracer,
+    Untraceable,
+    changing_constant,
+    path_change,
+    same_path,
+)
 from autograd.tensor import Tensor
 from autograd.tree import flatten
 
@@ -28,6 +34,7 @@ class Compiled:
         self.fullgraph = fullgraph
         self.plans: dict[Any, Plan] = {}
         self.eager: dict[Any, str] = {}  # keys that could not be traced, with the reason
+        self.pending: dict[Any, Tracer] = {}  # first traces, checked by the next call's trace
         self.first: Signature | None = None
         self.plan: Plan | None = None
         self.traces = 0
@@ -54,7 +61,7 @@ class Compiled:
                     why = str(exc)
             self._refuse(why)
             del self.plans[sig.key]
-        elif self.first is not None:
+        elif self.first is not None and sig.key not in self.pending:
             self._refuse(sig.changed(self.first))
         return self._trace(sig, args, kwargs)
 
@@ -73,11 +80,23 @@ class Compiled:
             warnings.warn(f"ag.compile: running {_name(self.fn)} eagerly: {exc}", stacklevel=3)
             self.eager[sig.key] = str(exc)
             return exc.result
+        if self.first is None:
+            self.first = sig
+        first = self.pending.pop(sig.key, None)
+        if first is None or not same_path(first, tracer):
+            if first is not None:
+                self._refuse(path_change(first, tracer))
+            self.pending[sig.key] = tracer  # replays start once a second trace agrees
+            return result
+        why = changing_constant(first, tracer)
+        if why is not None:
+            self._refuse(why)
+            warnings.warn(f"ag.compile: running {_name(self.fn)} eagerly: {why}", stacklevel=3)
+            self.eager[sig.key] = why
+            return result
         plan = Plan(tracer, _outputs(tracer, result), flatten(result)[1])
         self.plans[sig.key] = plan
         self.plan = plan
-        if self.first is None:
-            self.first = sig
         return result
 
 
@@ -99,7 +118,10 @@ def _name(fn: Any) -> str:
 
 
 def compile(fn: Callable[..., Any] | None = None, *, fullgraph: bool = False) -> Any:  # noqa: A001
-    """Trace `fn` on its first call, then replay the plan: `step = ag.compile(train_step)`.
+    """Trace `fn` on its first calls, then replay the plan: `step = ag.compile(train_step)`.
+
+    The first two calls with a given signature run eagerly while recording; replays start
+    when both recorded the same steps and no array read by reference changed between them.
 
     A call with other input shapes/dtypes, other non-tensor arguments, another training mode,
     or where a value the trace read into Python (`.item()`, `bool(t)`) differs, traces again;

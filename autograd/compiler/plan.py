@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from autograd import mode
-from autograd.compiler.trace import Step, Tracer, Value, is_arg, is_ref
+from autograd.compiler.trace import READ_CALLS, Step, Tracer, Value, is_arg, is_ref, short
 from autograd.ops.shape import sum_to
 from autograd.tensor import Tensor
 
@@ -197,8 +197,8 @@ class Plan:
             self.read_values[id(s)] = now
             if guard and not _same(now, then):
                 raise GuardFailed(
-                    f"the value read by {_call(kind)} changed from {_show(then)} to "
-                    f"{_show(now)}",
+                    f"the value read by {READ_CALLS[kind]} changed from {short(then)} to "
+                    f"{short(now)}",
                     late,
                 )
 
@@ -299,10 +299,3 @@ def _same(a: Any, b: Any) -> bool:
     return a == b or (a != a and b != b)
 
 
-def _call(kind: str) -> str:
-    return {"item": ".item()", "bool": "bool()", "tolist": ".tolist()", "numpy": ".numpy()"}[kind]
-
-
-def _show(v: Any) -> str:
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."

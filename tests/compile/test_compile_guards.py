@@ -23,7 +23,7 @@ def test_scalar_chain_returns_input_grad_like_eager() -> None:
         want = f(ag.tensor(v, requires_grad=True)).data
         got = step(ag.tensor(v, requires_grad=True)).data
         assert got == want
-    assert step.traces == 1
+    assert step.traces == 2  # the second call checks the first trace, then replays start
 
 
 def test_new_shape_retraces_and_fullgraph_names_the_change() -> None:
@@ -54,8 +54,9 @@ def test_branch_on_item_retraces_or_raises() -> None:
     pos, neg = ag.tensor([1.0, 2.0]), ag.tensor([-1.0, -2.0])
     assert step(pos).tolist() == [2.0, 4.0]
     assert step(pos).tolist() == [2.0, 4.0]
+    assert step(pos).tolist() == [2.0, 4.0]  # replayed
     assert step(neg).tolist() == [-2.0, -3.0]
-    assert step.traces == 2
+    assert step.traces == 3
 
     strict = ag.compile(f, fullgraph=True)
     strict(pos)
@@ -93,7 +94,7 @@ def test_returned_item_is_a_result_not_a_guard() -> None:
     losses = [step(x) for _ in range(4)]
     assert all(isinstance(v, float) for v in losses)
     assert losses[0] > losses[1] > losses[2] > losses[3]
-    assert step.traces == 1
+    assert step.traces == 2
 
 
 def test_untraceable_inplace_falls_back_with_a_warning() -> None:
@@ -119,3 +120,16 @@ def test_untraceable_inplace_falls_back_with_a_warning() -> None:
 def test_not_callable_is_refused() -> None:
     with pytest.raises(TypeError, match="expects a callable"):
         ag.compile(3)
+
+
+def test_numpy_on_data_is_caught_by_the_second_trace() -> None:
+    def f(x: ag.Tensor) -> ag.Tensor:
+        return x * ag.Tensor(np.sign(x.data))  # NumPy outside the ops: not replayable
+
+    step = ag.compile(f)
+    a, b, c = ag.tensor([1.0, -2.0]), ag.tensor([-3.0, 4.0]), ag.tensor([5.0, -6.0])
+    assert step(a).tolist() == [1.0, 2.0]
+    with pytest.warns(UserWarning, match="computed outside tracegrad's ops"):
+        assert step(b).tolist() == [3.0, 4.0]
+    assert step(c).tolist() == [5.0, 6.0]  # eager from now on, still right
+    assert not step.plans
