@@ -58,14 +58,28 @@ class Plan:
         self.buffers: dict[int, np.ndarray] = {}  # preallocated outputs, reused every replay
         self.groups: list[Any] = []  # what each runner runs: a Step, or a fused kernel
         self.runners: list[Callable[[list[Any]], None]] = []
-        for step in self.steps:
-            self.runners.append(self._runner(step))
-            self.groups.append(step)
+        from autograd.compiler.fuse import Kernel, fuse
+
+        for item in fuse(self):
+            run = item.runner(self) if isinstance(item, Kernel) else self._runner(item)
+            self.runners.append(run)
+            self.groups.append(item)
         self.times = [0.0] * len(self.runners)
         self.timed = 0
         self.calls = 0
 
     # ----- building -----
+
+    def buffer(self, vid: int) -> np.ndarray:
+        """Value `vid`'s buffer: allocated here once, rewritten in place by every replay."""
+        buf = self.buffers.get(vid)
+        if buf is None:
+            v = self.values[vid]
+            # the memory order NumPy gave the traced array, so that later reductions and
+            # BLAS calls see the same strides (and sum in the same order) as in eager mode
+            like = v.array if isinstance(v.array, np.ndarray) else np.empty(v.shape, v.dtype)
+            buf = self.buffers[vid] = self.S[vid] = np.empty_like(like)
+        return buf
 
     def wrapper(self, vid: int) -> Tensor:
         """The tensor VJPs and host steps see for value `vid` (its `.data` set per replay)."""
@@ -224,7 +238,7 @@ class Plan:
         for vid, t in zip(self.inputs, inputs, strict=True):
             S[vid] = t.data
         with mode.no_grad():
-            if self.timed < 3:
+            if 1 <= self.calls <= 3:  # time replays 2-4 (the first one compiles the kernels)
                 times = self.times
                 for k, r in enumerate(self.runners):
                     start = time.perf_counter()
@@ -242,9 +256,8 @@ class Plan:
 
         leaves = []
         for kind, obj in self.outputs:
-            if kind == "tensor":
-                arr = self.S[obj]
-                leaves.append(Tensor(np.array(arr, copy=True) if self.owns(obj) else arr))
+            if kind == "tensor":  # a copy: the array may be (a view of) a reused buffer
+                leaves.append(Tensor(np.array(self.S[obj], copy=True)))
             elif kind == "read":
                 leaves.append(self.read_values[obj])
             else:

@@ -49,5 +49,5 @@ def describe_plan(plan: Any) -> str:
             name, out = item.label(plan), item.out
         lines.append(f"{k:>4}  {us:>9.1f}  {name:<44} {_size(plan, out)}")
     total = sum(plan.times) / n * 1e6
-    lines.append(f"total {total:.1f} us per call (mean of the first {plan.timed} replays)")
+    lines.append(f"total {total:.1f} us per call (mean of {plan.timed} replays after the first)")
     return "\n".join(lines)
