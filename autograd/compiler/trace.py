@@ -225,6 +225,8 @@ class Tracer:
                 return
             if out._hooks != [hook]:
                 raise Untraceable("a tensor hook changes a gradient inside the traced function")
+            if mode.is_grad_enabled():
+                raise Untraceable("backward(create_graph=True) is not replayable by ag.compile")
             self._flush()
             self.in_vjp, self.vjp_grad = node, g
 

@@ -133,3 +133,12 @@ def test_numpy_on_data_is_caught_by_the_second_trace() -> None:
         assert step(b).tolist() == [3.0, 4.0]
     assert step(c).tolist() == [5.0, 6.0]  # eager from now on, still right
     assert not step.plans
+
+
+def test_create_graph_is_refused_under_fullgraph() -> None:
+    def f(x: ag.Tensor) -> ag.Tensor:
+        (x ** 3).sum().backward(create_graph=True)
+        return x.grad
+
+    with pytest.raises(ag.CompileError, match="create_graph"):
+        ag.compile(f, fullgraph=True)(ag.tensor([1.0, 2.0], requires_grad=True))
