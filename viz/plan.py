@@ -79,7 +79,8 @@ def draw_plan(plan: Plan, *, title: str | None = None, rankdir: str = "TB") -> g
             nid = f"s{k}_{n}"
             shape = "note" if s.kind in ("host", "accum") else "box"
             label = f"{step_label(plan, s)}\n{_shape(plan, s.out)}".strip()
-            target.node(nid, label, shape=shape, fillcolor=_FILL[s.kind])
+            fill = _FILL["vjp"] if s.vjp_of is not None else _FILL[s.kind]
+            target.node(nid, label, shape=shape, fillcolor=fill)
             for v in _reads(s):
                 src = maker.get(v)
                 if src is None:

@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 
 from autograd import mode
-from autograd.compiler.trace import READ_CALLS, Step, Tracer, Value, is_arg, is_ref, short
+from autograd.compiler.trace import (
+    READ_CALLS,
+    Step,
+    Tracer,
+    Value,
+    expand,
+    is_arg,
+    is_ref,
+    short,
+)
 from autograd.ops.shape import sum_to
 from autograd.tensor import Tensor
 
@@ -42,7 +51,7 @@ class Plan:
 
     def __init__(self, tracer: Tracer, outputs: list[tuple[str, Any]], treedef: Any) -> None:
         self.values: list[Value] = tracer.values
-        self.steps: list[Step] = tracer.steps
+        self.steps: list[Step] = expand(tracer)
         self.outputs = outputs
         self.treedef = treedef
         n = len(self.values)

@@ -10,7 +10,7 @@ from autograd.compiler.trace import Step
 def step_label(plan: Any, s: Step) -> str:
     """One step in words: `matmul`, `matmul VJP(1)`, `sum of 2 gradients`, `host step()`."""
     if s.kind == "op":
-        return s.prim.name
+        return s.prim.name if s.vjp_of is None else f"{s.prim.name} [VJP of {s.vjp_of}]"
     if s.kind == "vjp":
         return f"{s.prim.name} VJP({s.index})"
     if s.kind == "sum":

@@ -66,7 +66,7 @@ class Step:
 
     __slots__ = (
         "kind", "prim", "params", "ins", "casts", "out", "aux", "index", "grad", "ans",
-        "fit", "fn", "args", "kwargs", "value", "target", "module", "dyn",
+        "fit", "fn", "args", "kwargs", "value", "target", "module", "dyn", "block", "vjp_of",
     )
 
     def __init__(self, kind: str, **fields: Any) -> None:
@@ -78,6 +78,8 @@ class Step:
         self.params: dict[str, Any] = {}
         self.module: str | None = None
         self.dyn: list[tuple[str, int | None, int]] = []  # array parameters taken from values
+        self.block: int | None = None  # the VJP block an op recorded inside a VJP belongs to
+        self.vjp_of: str | None = None  # for such an op: the primitive whose VJP ran it
         for k, v in fields.items():
             setattr(self, k, v)
 
@@ -119,6 +121,11 @@ class Tracer:
         self.exts: list[Value] = []
         self.ext_versions: dict[int, int] = {}
         self.failure: str | None = None
+        self.vjp_ops: list[Step] = []
+        self.vjp_gvid: int | None = None
+        # block -> the node's VJPs as opaque calls writing the same values as its inline ops
+        self.blocks: list[list[Step]] = []
+        self.opaque: set[int] = set()  # blocks whose inline ops read a changing constant
 
     # ----- values -----
 
@@ -179,9 +186,11 @@ class Tracer:
     @_listener
     def on_op(self, node: Any, result: Tensor) -> None:
         """An `apply`: a forward op, unless it runs inside a node's VJP or a host step."""
-        if self.suspended or self.in_vjp is not None:
+        if self.suspended:
             return
-        self._event()
+        inside = self.in_vjp is not None
+        if not inside:
+            self._event()
         tensors = node.inputs
         ins = [None if t is None else self._vid(t) for t in tensors]
         out = self._new("step", result.data, result)
@@ -191,6 +200,10 @@ class Tracer:
         )
         if node.prim.has_aux:
             step.aux = self._new("aux", node.aux)
+        if inside:  # an op of a VJP: inlined if the VJP turns out to be made of ops only
+            step.vjp_of, step.module = self.in_vjp.prim.name, self.in_vjp.module
+            self.vjp_ops.append(step)
+            return
         self.steps.append(step)
         self.node_step[node] = step
         if result.requires_grad and result.grad_fn is node:
@@ -214,7 +227,7 @@ class Tracer:
             for pos, a in items:
                 if isinstance(a, np.ndarray):
                     vid = self.by_id.get(id(a))
-                    if vid is not None and self.values[vid].kind in ("input", "step"):
+                    if vid is not None and self.values[vid].kind in ("input", "step", "aux"):
                         found.append((key, pos, vid))
         return found
 
@@ -229,6 +242,8 @@ class Tracer:
                 raise Untraceable("backward(create_graph=True) is not replayable by ag.compile")
             self._flush()
             self.in_vjp, self.vjp_grad = node, g
+            self.vjp_gvid = self._sum(self.contrib.pop(node, None), g)
+            self.vjp_ops = []
 
         def hook(g: Tensor) -> None:
             entering(self, g)
@@ -251,25 +266,46 @@ class Tracer:
             raise Untraceable(
                 f"backward reached {node.backward_name}, made outside the traced function"
             )
-        gvid = self._sum(self.contrib.pop(node, None), g)
+        gvid, inner = self.vjp_gvid, self.vjp_ops
+        self.vjp_ops = []
+        made = {s.out for s in inner}
+        outs = [None if gi is None else self.by_id.get(id(gi.data)) for gi in grads_in]
+        inline = all(  # each gradient made by the VJPs' ops, or a value made before (g)
+            gi is None or o in made or (
+                o is not None and self.values[o].kind in ("step", "input", "aux")
+            )
+            for o, gi in zip(outs, grads_in, strict=True)
+        ) and any(gi is not None for gi in grads_in)
+        calls = []
         for i, gi in enumerate(grads_in):
             if gi is None:
                 continue
             inp = node.inputs[i] if node.inputs is not None else None
-            out = self._new("step", gi.data, None)
-            self.steps.append(Step(
+            out = outs[i] if inline else self._new("step", gi.data, None)
+            calls.append(Step(
                 "vjp", prim=node.prim, params=node.params, index=i, grad=gvid, ans=fwd.out,
                 ins=fwd.ins, aux=fwd.aux, out=out,
                 fit=(gi.shape, gi.dtype) if inp is None else (inp.shape, inp.dtype),
                 module=fwd.module, dyn=fwd.dyn,
             ))
             self.contrib.setdefault(node.edges[i], []).append(out)
+        if inline:  # the VJPs' own ops; `calls` stays the fallback (see `changing_constant`)
+            for op in inner:
+                op.block = len(self.blocks)
+            self.blocks.append(calls)
+            self.steps += inner
+        else:
+            self.steps += calls
 
     def _sum(self, parts: list[int] | None, g: Tensor) -> int:
         """The value of a gradient the engine summed from `parts` (None: a backward root)."""
         if parts is None:  # the seed: `gradient=` or ones; a tensor made by a step stays one
             vid = self.by_id.get(id(g.data))
-            return vid if vid is not None else self._new("const", np.array(g.data, copy=True))
+            if vid is None:
+                vid = self._new("const", np.array(g.data, copy=True))
+                self.by_id[id(g.data)] = vid  # the VJPs' ops read the engine's own array
+                self.keep.append(g.data)
+            return vid
         if len(parts) == 1:
             return parts[0]
         out = self._new("step", g.data, None)
@@ -471,35 +507,70 @@ def changing_constant(a: Tracer, b: Tracer) -> str | None:
     (NumPy on `.data`, `np.random`) and a replay would reuse the stale one.
     """
     for s, t in zip(a.steps, b.steps, strict=True):
-        pairs = list(zip(_reads(s), _reads(t), strict=False))
-        for k, (x, y) in enumerate(pairs):
-            vx, vy = a.values[x], b.values[y]
-            if vx.kind != vy.kind or vx.kind not in ("ext", "const"):
-                continue
-            if vx.array is vy.array:
-                continue
-            if not (
-                isinstance(vx.array, np.ndarray) and isinstance(vy.array, np.ndarray)
-                and vx.array.shape == vy.array.shape and vx.array.dtype == vy.array.dtype
-                and np.array_equal(vx.array, vy.array, equal_nan=True)
-            ):
-                what = s.prim.name if s.prim is not None else s.kind
-                return (
-                    f"input {k} of {what} is an array computed outside tracegrad's ops "
-                    "(NumPy on .data or np.random?) that changed between calls; a replay "
-                    "would reuse the old one"
-                )
-        for key in s.params:
-            p, q = s.params[key], t.params.get(key)
-            if isinstance(p, np.ndarray) and not any(d[0] == key for d in s.dyn) and not (
-                isinstance(q, np.ndarray) and p.shape == q.shape
-                and np.array_equal(p, q, equal_nan=True)
-            ):
-                return (
-                    f"the array parameter {key!r} of {s.prim.name} changed between calls and "
-                    "was not made by a traced op; a replay would reuse the old one"
-                )
+        if s.block is not None and _changes(a, b, s, t):
+            b.opaque.add(s.block)  # run that node's VJPs as calls instead of inlining them
+            continue
+        reason = _changes(a, b, s, t)
+        if reason is not None:
+            return reason
     return None
+
+
+def _changes(a: Tracer, b: Tracer, s: Step, t: Step) -> str | None:
+    """Why step `s` of trace a and its twin `t` of trace b read different constants."""
+    pairs = list(zip(_reads(s), _reads(t), strict=False))
+    for k, (x, y) in enumerate(pairs):
+        vx, vy = a.values[x], b.values[y]
+        if vx.kind != vy.kind or vx.kind not in ("ext", "const"):
+            continue
+        if vx.array is vy.array:
+            continue
+        if not (
+            isinstance(vx.array, np.ndarray) and isinstance(vy.array, np.ndarray)
+            and vx.array.shape == vy.array.shape and vx.array.dtype == vy.array.dtype
+            and np.array_equal(vx.array, vy.array, equal_nan=True)
+        ):
+            what = s.prim.name if s.prim is not None else s.kind
+            return (
+                f"input {k} of {what} is an array computed outside tracegrad's ops "
+                "(NumPy on .data or np.random?) that changed between calls; a replay "
+                "would reuse the old one"
+            )
+    dynamic = {d[0] for d in s.dyn}
+    for key in s.params:
+        p, q = s.params[key], t.params.get(key)
+        if key not in dynamic and not _same_param(p, q):
+            return (
+                f"the array parameter {key!r} of {s.prim.name} changed between calls and "
+                "was not made by a traced op; a replay would reuse the old one"
+            )
+    return None
+
+
+def _same_param(p: Any, q: Any) -> bool:
+    """Parameters equal between two traces (arrays by value, tuples item by item)."""
+    if isinstance(p, np.ndarray) or isinstance(q, np.ndarray):
+        return (
+            isinstance(p, np.ndarray) and isinstance(q, np.ndarray) and p.shape == q.shape
+            and p.dtype == q.dtype and bool(np.array_equal(p, q, equal_nan=True))
+        )
+    if isinstance(p, tuple) and isinstance(q, tuple):
+        return len(p) == len(q) and all(_same_param(x, y) for x, y in zip(p, q, strict=True))
+    return True  # other parameters (numbers, slices, shapes) are Python values of the code
+
+
+def expand(tracer: Tracer) -> list[Step]:
+    """The steps a plan runs: each VJP block inline, or as its calls where it was opaque."""
+    out: list[Step] = []
+    placed: set[int] = set()
+    for s in tracer.steps:
+        if s.block is not None and s.block in tracer.opaque:
+            if s.block not in placed:
+                placed.add(s.block)
+                out += tracer.blocks[s.block]
+            continue
+        out.append(s)
+    return out
 
 
 def _reads(s: Step) -> list[int]:
