@@ -68,3 +68,28 @@ def test_steady_state_replay_allocates_no_arrays() -> None:
     assert eager > 2 * 512 * 1024  # eager makes an array per op (a few alive at once)
     assert compiled < 64 * 1024  # the replay writes into its buffer; only the 0-d sum is new
     assert {k: id(b) for k, b in step.plan.buffers.items()} == buffers
+
+
+def test_a_second_process_loads_the_kernel_from_the_disk_cache(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, autograd as ag\n"
+        "from autograd.compiler import fuse\n"
+        "f = ag.compile(lambda x: ag.relu(x * 2.0 + x) - x)\n"
+        "for _ in range(3): f(ag.ones(3))\n"
+        "k = [g for g in f.plan.groups if isinstance(g, fuse.Kernel)][0]\n"
+        "d = fuse.load(k.source)\n"
+        "print(len(d.stats.cache_hits), len(d.stats.cache_misses))\n"
+    )
+    env = {**os.environ, "TRACEGRAD_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       check=True).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs[0] == ["0", "1"]  # compiled in the first process
+    assert runs[1] == ["1", "0"]  # loaded from disk in the second
+    assert list((tmp_path / "fused" / "__pycache__").glob("fused_*.nbi"))
