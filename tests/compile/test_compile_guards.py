@@ -142,3 +142,17 @@ def test_create_graph_is_refused_under_fullgraph() -> None:
 
     with pytest.raises(ag.CompileError, match="create_graph"):
         ag.compile(f, fullgraph=True)(ag.tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_keyword_and_nested_tensor_inputs_are_inputs() -> None:
+    def f(xs: list, *, scale: ag.Tensor, power: int) -> dict:
+        return {"out": (xs[0] * scale + xs[1]) ** power}
+
+    step = ag.compile(f)
+    for k in range(4):
+        xs = [ag.tensor([1.0, 2.0]) * k, ag.tensor([3.0, 4.0])]
+        got = step(xs, scale=ag.tensor(2.0), power=2)["out"].tolist()
+        assert got == f(xs, scale=ag.tensor(2.0), power=2)["out"].tolist()
+    assert step.traces == 2
+    step([ag.ones(2), ag.ones(2)], scale=ag.tensor(2.0), power=3)  # a new int: a new plan
+    assert step.traces == 3
