@@ -9,13 +9,8 @@ from typing import Any
 
 from autograd.compiler.guards import Signature, find_modules
 from autograd.compiler.plan import GuardFailed, Plan
-from autograd.compiler.trace import (
-    Tracer,
-    Untraceable,
-    changing_constant,
-    path_change,
-    same_path,
-)
+from autograd.compiler.trace import Tracer, Untraceable
+from autograd.compiler.verify import changing_constant, path_change, same_path
 from autograd.tensor import Tensor
 from autograd.tree import flatten
 

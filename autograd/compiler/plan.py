@@ -17,16 +17,8 @@ from typing import Any
 import numpy as np
 
 from autograd import mode
-from autograd.compiler.trace import (
-    READ_CALLS,
-    Step,
-    Tracer,
-    Value,
-    expand,
-    is_arg,
-    is_ref,
-    short,
-)
+from autograd.compiler.trace import Step, Tracer, Value, is_arg, is_ref
+from autograd.compiler.verify import READ_CALLS, expand, short
 from autograd.ops.shape import sum_to
 from autograd.tensor import Tensor
 
@@ -40,8 +32,8 @@ class GuardFailed(Exception):
 
 
 def _wrap(arr: Any) -> Tensor:
-    t = Tensor.__new__(Tensor)
-    Tensor.__init__(t, np.empty(0))
+    """A plain tensor over `arr` (None until the slot is first filled)."""
+    t = Tensor(np.empty(0))
     t.data = arr
     return t
 
