@@ -177,9 +177,6 @@ class Tracer:
             self.keep.append(v.array)
         self.pending_leaves.clear()
 
-    def _event(self) -> None:
-        self._flush()
-        self._check_exts()
 
     # ----- listeners -----
 
@@ -190,7 +187,7 @@ class Tracer:
             return
         inside = self.in_vjp is not None
         if not inside:
-            self._event()
+            self._flush()
         tensors = node.inputs
         ins = [None if t is None else self._vid(t) for t in tensors]
         out = self._new("step", result.data, result)
@@ -337,7 +334,8 @@ class Tracer:
 
     def host(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         """A host step: run it eagerly, recording its tensor arguments and its result."""
-        self._event()
+        self._flush()
+        self._check_exts()  # (checked here and at the end, not per op: O(ops * state) else)
         step = Step(
             "host", fn=fn, args=self._template(args), kwargs=self._template(kwargs),
         )
@@ -384,7 +382,7 @@ class Tracer:
         """A value read into Python: the replay re-reads it and checks it is unchanged."""
         if self.suspended or self.in_vjp is not None:
             return
-        self._event()
+        self._flush()
         step = Step("read", ins=[self._vid(t)], value=_copy(value), params={"kind": kind})
         step.fn = value  # the very object handed to the caller (to spot it in the result)
         self.steps.append(step)
@@ -408,7 +406,8 @@ class Tracer:
                 result = fn(*args, **kwargs)
             if self.failure is None:
                 try:
-                    self._event()
+                    self._flush()
+                    self._check_exts()
                 except Untraceable as exc:
                     self.failure = str(exc)
         finally:
