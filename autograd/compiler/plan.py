@@ -149,11 +149,10 @@ class Plan:
     def _run_accum(self, s: Step) -> Callable[[list[Any]], None]:
         where, what = s.target
         gvid, out = s.grad, s.out
-        fixed = what if where == "ext" else None
-        slot = self.inputs[what] if where == "input" else None
+        fixed = what if where == "ext" else None  # a parameter, else the call's input `what`
 
         def run(S: list[Any]) -> None:
-            t = fixed if fixed is not None else self.call_inputs[slot]
+            t = fixed if fixed is not None else self.call_inputs[what]
             g = S[gvid]
             if t.grad is None:
                 t.grad = Tensor(np.array(g, copy=True))
