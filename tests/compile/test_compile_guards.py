@@ -156,3 +156,15 @@ def test_keyword_and_nested_tensor_inputs_are_inputs() -> None:
     assert step.traces == 2
     step([ag.ones(2), ag.ones(2)], scale=ag.tensor(2.0), power=3)  # a new int: a new plan
     assert step.traces == 3
+
+
+def test_grad_of_the_second_input_lands_on_that_call_input() -> None:
+    def f(a: ag.Tensor, x: ag.Tensor) -> ag.Tensor:
+        (a * x * x).sum().backward()
+        return x.grad
+
+    step = ag.compile(f)
+    for k in range(1, 5):
+        x = ag.tensor([1.0, 2.0], requires_grad=True)
+        out = step(ag.tensor([float(k), 1.0]), x)
+        assert out.tolist() == x.grad.tolist() == [2.0 * k, 4.0]
