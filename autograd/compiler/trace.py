@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import engine, mode, scope
+from autograd import engine, mode, registry, scope
 from autograd import tensor as tensor_mod
 from autograd.compiler import host as host_mod
 from autograd.registry import Primitive
@@ -401,6 +401,7 @@ class Tracer:
         engine.backward_observers.append(self.on_vjp)
         tensor_mod.read_observers.append(self.on_read)
         host_mod.active.append(self)
+        registry.tensor_vjps.append(self)
         try:
             with mode.enable_grad():
                 result = fn(*args, **kwargs)
@@ -415,6 +416,7 @@ class Tracer:
             engine.backward_observers.remove(self.on_vjp)
             tensor_mod.read_observers.remove(self.on_read)
             host_mod.active.remove(self)
+            registry.tensor_vjps.remove(self)
             for remove in self.removers:
                 remove()
         if self.failure is None and self.in_vjp is not None:
