@@ -118,6 +118,20 @@ def test_gradgradcheck_lstm_small():
     ag.gradgradcheck(lambda a: mod(a)[1][0], (x,))
 
 
+@pytest.mark.parametrize("cls", [nn.RNN, nn.LSTM, nn.GRU])
+def test_gradgradcheck_bidirectional_through_weights(cls):
+    """Second order through both directions' sequence primitives and the input projection."""
+    mod = cls(2, 2, bidirectional=True, dtype=np.float64)
+    names = ["weight_hh_l0", "weight_ih_l0_reverse"]
+    x = rng.standard_normal((3, 2, 2))
+
+    def f(inp, *ws):
+        out, _ = nn.functional_call(mod, dict(zip(names, ws, strict=True)), inp)
+        return out
+
+    ag.gradgradcheck(f, (x, *(getattr(mod, n).data.copy() for n in names)), fast_mode=True)
+
+
 def sgd_train(model, head, batches, loss_fn, steps, lr):
     params = list(model.parameters()) + list(head.parameters())
     for step in range(steps):
