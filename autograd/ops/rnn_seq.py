@@ -133,9 +133,9 @@ def _backward(step: Any, back: Any, lstm: bool, g: Tensor, ans: Tensor, xp: Tens
     order = list(_order(xp.shape[0], reverse))
     # Fast: the gate gradients go straight into the arrays returned (no stack); only GRU
     # has a hidden-side gate gradient apart from the input-side one.
-    d_in: Any = [None] * len(order) if recorded else np.empty(xp.shape, xp.dtype)
+    d_in: Any = [None] * len(order) if recorded else _steps_by_columns(xp)
     d_hid: Any = d_in if back is not _gru_back else (
-        [None] * len(order) if recorded else np.empty(xp.shape, xp.dtype))
+        [None] * len(order) if recorded else _steps_by_columns(xp))
     dh = dc = None
     for k in range(len(order) - 1, -1, -1):
         t = order[k]
@@ -144,8 +144,9 @@ def _backward(step: Any, back: Any, lstm: bool, g: Tensor, ans: Tensor, xp: Tens
         acts = step(lib, xp[t], h, c, w_hh, b_hh)[2] if recorded else aux.acts[t]
         gh = gh_all[t] if dh is None else gh_all[t] + dh
         gc = None if not lstm else gc_all[t] if dc is None else gc_all[t] + dc
-        d_in[t], d_hid[t], direct, dc = back(lib, gh, gc, h, c, acts)
-        dh = _mm(recorded, d_hid[t], w_hh)
+        d_x, d_h, direct, dc = back(lib, gh, gc, h, c, acts)
+        d_in[t], d_hid[t] = d_x, d_h
+        dh = _mm(recorded, d_h, w_hh)
         if direct is not None:
             dh = dh + direct
     # Each step's previous h in time order: h0, then hs[:-1] (forward); hs[1:], then h0.
@@ -159,6 +160,14 @@ def _backward(step: Any, back: Any, lstm: bool, g: Tensor, ans: Tensor, xp: Tens
     dw = _mm(recorded, dgates.reshape(rows).T, hprev.reshape((-1, hprev.shape[-1])))
     db = None if b_hh is None else dgates.reshape(rows).sum(axis=0)
     return dxp, dh, dc, dw, db
+
+
+def _steps_by_columns(xp: np.ndarray) -> np.ndarray:
+    """An empty (T, N, G) array laid out as a C-ordered (G, T*N): the weight gradients
+    (d^T @ inputs, here and in the projection's VJP) then read d^T without a transposed copy
+    of the whole sequence."""
+    steps, n, g = xp.shape
+    return np.empty((g, steps * n), xp.dtype).T.reshape(steps, n, g)
 
 
 def _mm(recorded: bool, a: Any, b: Any) -> Any:
