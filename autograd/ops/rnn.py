@@ -193,7 +193,8 @@ def _lstm_acts(lib: Any, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any, b_ih: Any
 def _lstm_from_pre(lib: Any, pre: Any, c: Any) -> tuple[Any, ...]:
     """(i, f, g, o, c', tanh(c')) from the pre-activation gates (N, 4H) and c."""
     n = pre.shape[1] // 4
-    i, f, o = (lib.sigmoid(pre[:, k * n:(k + 1) * n]) for k in (0, 1, 3))
+    s = lib.sigmoid(pre)  # all four at once (g's unused): one pass, not three
+    i, f, o = (s[:, k * n:(k + 1) * n] for k in (0, 1, 3))
     g = lib.tanh(pre[:, 2 * n:3 * n])
     c_new = f * c + i * g
     return i, f, g, o, c_new, lib.tanh(c_new)
