@@ -177,10 +177,6 @@ def _mm(recorded: bool, a: Any, b: Any) -> Any:
 def _sequence(name: str, gates: int, step: Any, back: Any, lstm: bool) -> Any:
     """The primitive for one kind: inputs (xp, h0, [c0,] w_hh, b_hh), param `reverse`."""
 
-    def run(xp: np.ndarray, h0: np.ndarray, c0: np.ndarray | None, w_hh: np.ndarray,
-            b_hh: np.ndarray | None, reverse: bool) -> tuple[np.ndarray, _Saved]:
-        return _forward(step, lstm, xp, h0, c0, w_hh, b_hh, reverse)
-
     def grads(g: Tensor, ans: Tensor, *ins: Any, reverse: bool, aux: _Saved) -> tuple[Any, ...]:
         xp, h0, c0, w_hh, b_hh = ins if lstm else (ins[0], ins[1], None, *ins[2:])
         return _cached(aux, g, lambda: _backward(step, back, lstm, g, ans, xp, h0, c0,
@@ -201,21 +197,21 @@ def _sequence(name: str, gates: int, step: Any, back: Any, lstm: bool) -> Any:
         @primitive(name, check=check, has_aux=True)
         def prim(xp: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_hh: np.ndarray,
                  b_hh: np.ndarray | None, *, reverse: bool = False) -> tuple[np.ndarray, _Saved]:
-            return run(xp, h0, c0, w_hh, b_hh, reverse)
+            return _forward(step, True, xp, h0, c0, w_hh, b_hh, reverse)
 
         prim.defvjp(*(vjp(i) for i in range(5)))
         return prim
 
-    def check2(xp: Any, h0: Any, w_hh: Any, b_hh: Any = None, reverse: bool = False) -> None:
+    def check_h(xp: Any, h0: Any, w_hh: Any, b_hh: Any = None, reverse: bool = False) -> None:
         _check(name, gates, xp, h0, w_hh, b_hh)
 
-    @primitive(name, check=check2, has_aux=True)
-    def prim2(xp: np.ndarray, h0: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray | None, *,
-              reverse: bool = False) -> tuple[np.ndarray, _Saved]:
-        return run(xp, h0, None, w_hh, b_hh, reverse)
+    @primitive(name, check=check_h, has_aux=True)
+    def prim_h(xp: np.ndarray, h0: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray | None, *,
+               reverse: bool = False) -> tuple[np.ndarray, _Saved]:
+        return _forward(step, False, xp, h0, None, w_hh, b_hh, reverse)
 
-    prim2.defvjp(*(vjp(i) for i in (0, 1, 3, 4)))
-    return prim2
+    prim_h.defvjp(*(vjp(i) for i in (0, 1, 3, 4)))
+    return prim_h
 
 
 rnn_tanh_seq = _sequence("rnn_tanh_seq", 1, _elman_step("tanh"), _elman_back("tanh"), False)

@@ -8,6 +8,7 @@ import pytest
 
 import autograd as ag
 import nn
+from autograd.ops import rnn_seq
 
 rng = np.random.default_rng(0)
 
@@ -206,3 +207,10 @@ def test_torch_state_dict_ports_and_outputs_match(kind):
     np.testing.assert_allclose(h.data, th.detach().numpy(), rtol=1e-9, atol=1e-12)
     # and back: torch loads ours
     tmod.load_state_dict({k: torch.tensor(v.data) for k, v in mod.state_dict().items()})
+
+
+def test_sequence_primitive_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"lstm_seq: shapes do not fit .* xp \(3, 2, 8\)"):
+        rnn_seq.lstm_seq(ag.zeros(3, 2, 8), ag.zeros(2, 5), ag.zeros(2, 5), ag.zeros(20, 5), None)
+    with pytest.raises(ValueError, match=r"gru_seq: b_hh must have shape \(15,\)"):
+        rnn_seq.gru_seq(ag.zeros(3, 2, 15), ag.zeros(2, 5), ag.zeros(15, 5), ag.zeros(5))
