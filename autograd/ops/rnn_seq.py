@@ -135,7 +135,7 @@ def _backward(step: Any, back: Any, lstm: bool, g: Tensor, ans: Tensor, xp: Tens
     # has a hidden-side gate gradient apart from the input-side one.
     d_in: Any = [None] * len(order) if recorded else _steps_by_columns(xp)
     d_hid: Any = d_in if back is not _gru_back else (
-        [None] * len(order) if recorded else _steps_by_columns(xp))
+        [None] * len(order) if recorded else np.empty(xp.shape, xp.dtype))
     dh = dc = None
     for k in range(len(order) - 1, -1, -1):
         t = order[k]
@@ -156,9 +156,12 @@ def _backward(step: Any, back: Any, lstm: bool, g: Tensor, ans: Tensor, xp: Tens
     else:
         parts = [hs[1:], h0[None]] if reverse else [h0[None], hs[:-1]]
         dxp, dgates, hprev = d_in, d_hid, np.concatenate(parts)
-    rows = (-1, dgates.shape[-1])
-    dw = _mm(recorded, dgates.reshape(rows).T, hprev.reshape((-1, hprev.shape[-1])))
-    db = None if b_hh is None else dgates.reshape(rows).sum(axis=0)
+    d2, h2 = dgates.reshape((-1, dgates.shape[-1])), hprev.reshape((-1, hprev.shape[-1]))
+    if recorded or not d2.flags.c_contiguous:  # d^T is C-ordered (see _steps_by_columns)
+        dw = _mm(recorded, d2.T, h2)
+    else:  # GRU's hidden-side gradient, written row by row: transpose the smaller h
+        dw = np.ascontiguousarray(kernels.matmul(np.ascontiguousarray(h2.T), d2).T)
+    db = None if b_hh is None else d2.sum(axis=0)
     return dxp, dh, dc, dw, db
 
 
