@@ -268,6 +268,7 @@ def backward(
             if not leads[node]:
                 continue
             g = node_grads.pop(node)
+            owned.pop(id(g), None)  # VJPs may pass g on as it is: no more in-place sums into it
             out = out_of[node]
             if out._hooks:
                 g = _run_hooks(out, g)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+from autograd import engine
 
 
 def test_leaves_fed_by_one_gradient_do_not_share_it():
@@ -83,3 +84,21 @@ def test_python_scalar_takes_the_tensor_dtype(dtype, scalar, want):
     assert (t * scalar).dtype == want
     assert (scalar * t).dtype == want
     assert (t - scalar).dtype == want
+
+
+def test_a_gradient_passed_on_unchanged_is_not_summed_into_in_place() -> None:
+    # y = 1.5 x; y += w: add's VJP hands y's gradient (a sum the sweep made) on to both the
+    # path to x and to w as it is. The early reads' gradients for x's path must not be added
+    # into it in place.
+    rng = np.random.default_rng(3)
+    x0, w0, c = (rng.standard_normal((3, 4)) for _ in range(3))
+    x = ag.Tensor(x0.copy(), requires_grad=True)
+    w = ag.Tensor(w0.copy(), requires_grad=True)
+    y = x * 1.5
+    early = (y * c).sum() + y.sum()  # reads y before the write: more gradient for x's path
+    y += w
+    loss = early + (y * c).sum() + (y * y * c).sum()
+    gx, gw = engine.backward([loss], [None], inputs=[x, w])
+    g_late = c + 2 * (1.5 * x0 + w0) * c
+    np.testing.assert_allclose(gw.data, g_late, rtol=1e-12)
+    np.testing.assert_allclose(gx.data, 1.5 * (c + 1 + g_late), rtol=1e-12)
