@@ -237,10 +237,16 @@ def _extreme(fn: Any, op: str):  # type: ignore[no-untyped-def]
     return forward
 
 
+def _values(t: Any) -> np.ndarray:
+    """The ndarray of a VJP argument, a Tensor or (unrecorded) already an array."""
+    return t if isinstance(t, np.ndarray) else t.data
+
+
+@unrecorded
 def _extreme_vjp(g: Any, ans: Any, x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     # NOTE: ties share the gradient evenly (as torch.amax): d max / d x_i = 1/k for k maxima.
-    full = ans.data if keepdims else ans.data.reshape(keepdims_shape(x.shape, axis))
-    mask = x.data == full
+    full = _values(ans) if keepdims else _values(ans).reshape(keepdims_shape(x.shape, axis))
+    mask = _values(x) == full
     count = np.sum(mask, axis=normalize_axis(axis, x.ndim, "max"), keepdims=True)
     return _expand(g, x, axis, keepdims) * _const(mask / count, g)
 
