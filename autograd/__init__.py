@@ -10,6 +10,7 @@ from autograd import ops as _ops  # noqa: F401 - fills the registry and Tensor m
 from autograd import tensor_api as _tensor_api  # noqa: F401 - torch's Tensor methods
 from autograd.accelerator import backends
 from autograd.checkpoint import load, save
+from autograd.compiler import CompileError, compile  # noqa: A004 - torch's name
 from autograd.creation import (
     arange,
     as_tensor,

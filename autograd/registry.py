@@ -158,13 +158,18 @@ def primitive(
     return wrap
 
 
+# Who needs every VJP's ops seen by `apply` (ag.compile's tracer, to inline and fuse them):
+# while it is not empty, `unrecorded` VJPs run on Tensors as when recorded.
+tensor_vjps: list[object] = []
+
+
 def unrecorded(vjp: Callable[..., Any]) -> Callable[..., Any]:
     """A VJP written with operators only (`g * ans`), run on the ndarrays when backward records
     nothing (no create_graph): no primitive call and no Tensor per intermediate. Recorded, the
     same formula runs on Tensors and can be differentiated again."""
 
     def run(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
-        if mode.is_grad_enabled():
+        if mode.is_grad_enabled() or tensor_vjps:
             return vjp(g, ans, *inputs, **params)
         return vjp(_raw(g), _raw(ans), *(_raw(t) for t in inputs), **params)
 

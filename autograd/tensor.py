@@ -12,6 +12,10 @@ import numpy as np
 
 _default_dtype = np.dtype(np.float32)
 
+# Callbacks `(tensor, kind, value)` on every read of a tensor's values into Python (`item`,
+# `bool`, `tolist`, `numpy`): `ag.compile` guards its replays on what the trace read.
+read_observers: list[Callable[[Any, str, Any], None]] = []
+
 
 def get_default_dtype() -> np.dtype:
     """dtype given to Python floats and lists (float32 unless changed)."""
@@ -201,7 +205,10 @@ class Tensor:
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data)
+        value = bool(self.data)
+        for ob in read_observers:
+            ob(self, "bool", value)
+        return value
 
     def __float__(self) -> float:
         return float(self.item())
@@ -260,10 +267,15 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied)."""
+        for ob in read_observers:
+            ob(self, "numpy", self.data)
         return self.data
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        value = self.data.tolist()
+        for ob in read_observers:
+            ob(self, "tolist", value)
+        return value
 
     def item(self) -> Any:
         """The single element as a Python number."""
@@ -272,7 +284,10 @@ class Tensor:
                 f"only one element tensors can be converted to Python scalars; got shape "
                 f"{self.shape}"
             )
-        return self.data.item()
+        value = self.data.item()
+        for ob in read_observers:
+            ob(self, "item", value)
+        return value
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Set `requires_grad` in place on a leaf; returns self."""

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import autograd as ag
+from autograd.compiler.host import host_step
 from autograd.errors import ShapeError
 from autograd.ops import conv as conv_ops
 from autograd.ops.shape import getitem, pad
@@ -211,9 +212,14 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     if p == 1.0:
         return x * np.zeros((), dtype=x.dtype)
-    keep = get_generator().random(x.shape) >= p
-    scale = np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
-    return x * Tensor(keep.astype(x.dtype) * scale)
+    return x * _dropout_mask(x.shape, p, x.dtype)
+
+
+@host_step  # drawn afresh on every ag.compile replay
+def _dropout_mask(shape: tuple[int, ...], p: float, dtype: np.dtype) -> Tensor:
+    """Inverted dropout's mask: 0 with probability p, else 1/(1-p), from the shared generator."""
+    keep = get_generator().random(shape) >= p
+    return Tensor(keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype=dtype))
 
 
 def batch_norm(
@@ -254,12 +260,7 @@ def batch_norm(
         centered = x - mean
         var = (centered * centered).mean(axis=axes, keepdims=True)
         if training and running_mean is not None and running_var is not None:
-            with ag.no_grad():
-                m = np.asarray(momentum, dtype=running_mean.dtype)
-                bm = mean.data.reshape(c).astype(running_mean.dtype)
-                bv = var.data.reshape(c).astype(running_var.dtype) * (n / max(n - 1, 1))
-                running_mean.copy_((1 - m) * running_mean.data + m * bm)
-                running_var.copy_((1 - m) * running_var.data + m * bv)
+            _update_running(running_mean, running_var, mean, var, momentum, n)
     else:
         mean = Tensor(running_mean.data.reshape(bshape).astype(x.dtype, copy=False))
         centered = x - mean
@@ -270,6 +271,20 @@ def batch_norm(
     if bias is not None:
         out = out + bias.reshape(bshape)
     return out
+
+
+@host_step  # NumPy on the buffers: ag.compile replays the whole update
+def _update_running(
+    running_mean: Tensor, running_var: Tensor, mean: Tensor, var: Tensor, momentum: float, n: int
+) -> None:
+    """`running = (1 - momentum) * running + momentum * batch` (unbiased batch variance)."""
+    c = running_mean.shape[0]
+    with ag.no_grad():
+        m = np.asarray(momentum, dtype=running_mean.dtype)
+        bm = mean.data.reshape(c).astype(running_mean.dtype)
+        bv = var.data.reshape(c).astype(running_var.dtype) * (n / max(n - 1, 1))
+        running_mean.copy_((1 - m) * running_mean.data + m * bm)
+        running_var.copy_((1 - m) * running_var.data + m * bv)
 
 
 def local_response_norm(

@@ -17,6 +17,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.compiler.host import host_step
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -148,6 +149,7 @@ class Optimizer:
 
     # ----- stepping -----
 
+    @host_step  # ag.compile replays the whole reset
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's `.grad`: to None (default) or to zeros in place."""
         for group in self.param_groups:
@@ -164,6 +166,7 @@ class Optimizer:
                         g.data = np.zeros_like(g.data)
                     p.grad = g
 
+    @host_step  # ag.compile replays the whole update (NumPy on .data, in place)
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return `closure()` if one is given.
 

@@ -16,6 +16,7 @@ from viz import render as _render
 from viz.checks import check_marks, check_passes, check_results, error_marks, error_title
 from viz.dot import EDGE_LABEL_LIMIT, Marks, Options, build
 from viz.layout import Plan, plan
+from viz.plan import draw_plan, is_plan
 from viz.style import HEAT_RANGE
 
 MAX_NODES = 20_000  # drawn nodes (both views together) above which draw collapses or refuses
@@ -87,7 +88,8 @@ def draw(
     step: int | None = None,
     rankdir: str = "TB",
 ) -> graphviz.Digraph:
-    """Draw the graph of `target` (a Tensor or an `ag.Graph`) as a `graphviz.Digraph`.
+    """Draw the graph of `target` (a Tensor, an `ag.Graph` or a compiled `step.plan`) as a
+    `graphviz.Digraph`.
 
     mode: "forward" (data and op nodes), "backward" (the gradient reaching each node,
     edges labelled with their VJP) or "both" side by side, rows aligned.
@@ -105,6 +107,8 @@ def draw(
         raise ValueError(f"mode must be 'forward', 'backward' or 'both'; got {mode!r}")
     if rankdir not in ("TB", "LR"):
         raise ValueError(f"rankdir must be 'TB' or 'LR'; got {rankdir!r}")
+    if is_plan(target):  # `ag.compile`'s plan: its own picture, fused kernels as clusters
+        return draw_plan(target, title=title, rankdir=rankdir)
     g = as_graph(target)
     results = check_results(target, check)
     sides = 2 if mode == "both" else 1

@@ -9,10 +9,7 @@ eps sweep that name what is wrong, and the hidden reference VJP is compared at t
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,7 @@ from autograd.gradcheck.mismatch import MismatchMap, find_pattern
 from autograd.graph import trace
 from autograd.ops.shape import sum_to_axes
 from autograd.tensor import Tensor
+from autograd.user_code import NotPythonFile, exec_file
 
 if TYPE_CHECKING:
     from autograd.exercises.spec import Exercise
@@ -129,21 +127,15 @@ def load_module(path: str | Path) -> ModuleType:
     p = Path(path).expanduser().resolve()
     if not p.is_file():
         raise FileNotFoundError(f"exercise: no such file: {path}")
-    spec = importlib.util.spec_from_file_location(f"_exercise_{uuid.uuid4().hex}", p)
-    if spec is None or spec.loader is None:
-        raise ValueError(f"exercise: cannot import {path}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(p.parent))
     try:
-        spec.loader.exec_module(module)
+        return exec_file(p, "_exercise_")
+    except NotPythonFile:
+        raise ValueError(f"exercise: cannot import {path}: not a Python file") from None
     except SyntaxError as exc:
         raise ValueError(f"exercise: {path} line {exc.lineno}: syntax error: {exc.msg}") from None
     except Exception as exc:  # the learner's top-level code raised: say where, in one line
         raise ValueError(f"exercise: importing {path} failed: {type(exc).__name__}: {exc}"
                          f"{_learner_line(exc)}") from None
-    finally:
-        sys.path.remove(str(p.parent))
-    return module
 
 
 def _backward_of(ex: Exercise, solution: Any) -> tuple[Callable[..., Any], str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.compiler.host import host_step
 from autograd.errors import DTypeError, ShapeError
 from autograd.ops import elementwise as ew
 from autograd.ops.linalg import matmul
@@ -101,6 +102,12 @@ def scaled_dot_product_attention(
         if dropout_p == 1.0:
             weights = weights * np.zeros((), dtype=dt)
         else:
-            keep = get_generator().random(weights.shape) >= dropout_p
-            weights = weights * Tensor((keep / (1.0 - dropout_p)).astype(dt))
+            weights = weights * _dropout_mask(weights.shape, dropout_p, dt)
     return matmul(weights, v)
+
+
+@host_step  # drawn afresh on every ag.compile replay
+def _dropout_mask(shape: tuple[int, ...], p: float, dt: np.dtype) -> Tensor:
+    """Attention dropout's mask: 0 with probability p, else 1/(1-p)."""
+    keep = get_generator().random(shape) >= p
+    return Tensor((keep / (1.0 - p)).astype(dt))

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 import autograd as ag
+from autograd.compiler.host import host_step
 from autograd.errors import ShapeError
 from autograd.ops import elementwise as ew
 from autograd.ops.shape import getitem
@@ -185,32 +186,19 @@ def _nll(
             f"(expected target shape {expected})"
         )
     c = logp.shape[1]
-    t = target.data.reshape(-1).astype(np.int64)
-    keep = t != ignore_index
-    bad = keep & ((t < 0) | (t >= c))
-    if np.any(bad):
-        raise IndexError(
-            f"{fn}: target {int(t[bad][0])} is out of bounds for {c} classes "
-            f"(valid: 0..{c - 1}, or ignore_index={ignore_index})"
-        )
     dt = logp.dtype
+    if weight is not None and as_tensor(weight).shape != (c,):
+        raise ShapeError(f"{fn}: weight must have shape ({c},); got {as_tensor(weight).shape}")
     rows = _classes_last(logp)
-    safe = np.where(keep, t, 0)
-    picked = getitem(rows, index=(np.arange(t.size), safe))
-    if weight is not None:
-        w = as_tensor(weight)
-        if w.shape != (c,):
-            raise ShapeError(f"{fn}: weight must have shape ({c},); got {w.shape}")
-        wt = w.data.astype(dt)[safe] * keep
-    else:
-        wt = keep.astype(dt)
-    loss = -(picked * Tensor(wt.astype(dt)))
+    safe, wt, keep, total = _nll_targets(target, weight, c, ignore_index, dt, fn)
+    picked = getitem(rows, index=(np.arange(safe.size), safe))
+    loss = -(picked * Tensor(wt))
     if smoothing:
         if weight is not None:
             smooth = -(rows * as_tensor(weight).astype(dt)).sum(axis=1)
         else:
             smooth = -rows.sum(axis=1)
-        smooth = smooth * Tensor(keep.astype(dt))
+        smooth = smooth * Tensor(keep)
         loss = loss * np.asarray(1 - smoothing, dt) + smooth * np.asarray(smoothing / c, dt)
     if reduction == "none":
         return loss.reshape(target.shape)
@@ -219,7 +207,28 @@ def _nll(
     # NOTE: mean divides by the total weight of the non-ignored targets (PyTorch); with
     # every target ignored that is 0/0 = nan, as in PyTorch.
     with np.errstate(invalid="ignore", divide="ignore"):
-        return loss.sum() / np.asarray(wt.sum(), dtype=dt)
+        return loss.sum() / Tensor(total)
+
+
+@host_step  # NumPy on the targets: ag.compile reruns it on each call's targets
+def _nll_targets(
+    target: Tensor, weight: Any, c: int, ignore_index: int, dt: np.dtype, fn: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Class indices (0 where ignored), per-sample weights, the kept mask and their total."""
+    t = target.data.reshape(-1).astype(np.int64)
+    keep = t != ignore_index
+    bad = keep & ((t < 0) | (t >= c))
+    if np.any(bad):
+        raise IndexError(
+            f"{fn}: target {int(t[bad][0])} is out of bounds for {c} classes "
+            f"(valid: 0..{c - 1}, or ignore_index={ignore_index})"
+        )
+    safe = np.where(keep, t, 0)
+    if weight is not None:
+        wt = (as_tensor(weight).data.astype(dt)[safe] * keep).astype(dt)
+    else:
+        wt = keep.astype(dt)
+    return safe, wt, keep.astype(dt), np.asarray(wt.sum(), dtype=dt)
 
 
 def multilabel_soft_margin_loss(

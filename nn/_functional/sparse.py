@@ -60,7 +60,7 @@ def embedding(
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within "
                              f"num_embeddings={num}")
         padding_idx %= num
-    idx = idx.astype(np.int64)
+    idx = idx.astype(np.int64, copy=False)  # the input array itself when int64 (ag.compile)
     if max_norm is not None:
         _renorm_rows(weight, np.unique(idx), float(max_norm), float(norm_type))
     scale = np.ones(idx.shape)

@@ -6,12 +6,20 @@ from typing import Any
 
 import numpy as np
 
+from autograd.compiler.host import host_step
 from autograd.errors import ShapeError
 from autograd.tensor import Tensor, get_default_dtype
 from nn import functional as F
 from nn import init
 from nn.module import Module
 from nn.parameter import Parameter
+
+
+@host_step  # ag.compile replays the count
+def _count_batch(counter: Tensor) -> None:
+    """One more batch seen by a BatchNorm (its `num_batches_tracked`, bumped in place)."""
+    counter.data += 1
+    counter._vbox[0] += 1
 
 
 class _BatchNorm(Module):
@@ -71,8 +79,7 @@ class _BatchNorm(Module):
             )
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            self.num_batches_tracked._vbox[0] += 1
+            _count_batch(self.num_batches_tracked)
             if momentum is None:  # cumulative moving average
                 momentum = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or not self.track_running_stats

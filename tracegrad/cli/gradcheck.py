@@ -13,16 +13,15 @@ Also runnable as `python -m tracegrad.cli.gradcheck ...`.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import sys
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from autograd.user_code import NotPythonFile, exec_file
 from tracegrad.cli.errors import UsageError
 
 # A full (non --fast) check evaluates the function twice per input element.
@@ -61,15 +60,10 @@ def load_function(target: str) -> Callable[..., Any]:
     path = Path(path_text).expanduser().resolve()
     if not path.is_file():
         raise UsageError(f"no such file: {path_text}")
-    spec = importlib.util.spec_from_file_location(f"_gradcheck_user_{uuid.uuid4().hex}", path)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"cannot import {path_text}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.parent))
-    saved_argv = sys.argv
-    sys.argv = [str(path)]  # code that parses argv at import sees its own file, not ours
     try:
-        spec.loader.exec_module(module)
+        module = exec_file(path, "_gradcheck_user_")
+    except NotPythonFile:
+        raise UsageError(f"cannot import {path_text}: not a Python file") from None
     except SystemExit as exc:
         raise UsageError(
             f"importing {path_text} called sys.exit({exc.code!r}); move script code under "
@@ -77,9 +71,6 @@ def load_function(target: str) -> Callable[..., Any]:
         ) from None
     except Exception as exc:
         raise UsageError(f"importing {path_text} failed: {type(exc).__name__}: {exc}") from None
-    finally:
-        sys.argv = saved_argv
-        sys.path.remove(str(path.parent))
     fn = getattr(module, name, None)
     if fn is None:
         raise UsageError(f"{path_text} has no function {name!r}")

@@ -1,0 +1,314 @@
+"""The replayable program built from a trace: value slots, one runner per step, guards.
+
+Slot `S[v]` holds value `v`'s array during a replay: inputs and external arrays are read by
+reference, step outputs are written by their step (into a preallocated buffer where the step
+has one). A step's runner is a closure made once here, so a replay is a loop of calls with no
+Tensor or Node made per op. VJPs run as the primitive's own VJP function on tensors that wrap
+the slots (`W[v]`, made once), and each result is fitted to its input exactly as `backward`
+does, so a replay computes what the eager step computes, bit for bit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from autograd import mode
+from autograd.compiler.trace import Step, Tracer, Value, is_arg, is_ref
+from autograd.compiler.verify import READ_CALLS, expand, short
+from autograd.ops.shape import sum_to
+from autograd.tensor import Tensor
+
+
+class GuardFailed(Exception):
+    """A replay found a value the trace read into Python changed."""
+
+    def __init__(self, message: str, late: bool) -> None:
+        super().__init__(message)
+        self.late = late  # True once a host step or gradient accumulation already ran
+
+
+def _wrap(arr: Any) -> Tensor:
+    """A plain tensor over `arr` (None until the slot is first filled)."""
+    t = Tensor(np.empty(0))
+    t.data = arr
+    return t
+
+
+class Plan:
+    """Steps in trace order (already topological) with their slots and runners."""
+
+    def __init__(self, tracer: Tracer, outputs: list[tuple[str, Any]], treedef: Any) -> None:
+        self.values: list[Value] = tracer.values
+        self.steps: list[Step] = expand(tracer)
+        self.outputs = outputs
+        self.treedef = treedef
+        n = len(self.values)
+        self.S: list[Any] = [None] * n
+        self.W: list[Tensor | None] = [None] * n
+        self.inputs = [v.vid for v in self.values if v.kind == "input"]
+        self.exts = [(v.tensor, v.array) for v in self.values if v.kind == "ext"]
+        for v in self.values:
+            if v.kind in ("ext", "const"):
+                self.S[v.vid] = v.array
+        returned = {obj for kind, obj in outputs if kind == "read"}
+        self.guards = [s for s in self.steps if s.kind == "read" and id(s) not in returned]
+        self.buffers: dict[int, np.ndarray] = {}  # preallocated outputs, reused every replay
+        self.groups: list[Any] = []  # what each runner runs: a Step, or a fused kernel
+        self.runners: list[Callable[[list[Any]], None]] = []
+        from autograd.compiler.fuse import Kernel, fuse
+
+        for item in fuse(self):
+            run = item.runner(self) if isinstance(item, Kernel) else self._runner(item)
+            self.runners.append(run)
+            self.groups.append(item)
+        self.times = [0.0] * len(self.runners)
+        self.timed = 0
+        self.calls = 0
+
+    # ----- building -----
+
+    def buffer(self, vid: int) -> np.ndarray:
+        """Value `vid`'s buffer: allocated here once, rewritten in place by every replay."""
+        buf = self.buffers.get(vid)
+        if buf is None:
+            v = self.values[vid]
+            # the memory order NumPy gave the traced array, so that later reductions and
+            # BLAS calls see the same strides (and sum in the same order) as in eager mode
+            like = v.array if isinstance(v.array, np.ndarray) else np.empty(v.shape, v.dtype)
+            buf = self.buffers[vid] = self.S[vid] = np.empty_like(like)
+        return buf
+
+    def wrapper(self, vid: int) -> Tensor:
+        """The tensor VJPs and host steps see for value `vid` (its `.data` set per replay)."""
+        w = self.W[vid]
+        if w is None:
+            w = self.W[vid] = _wrap(self.S[vid])
+        return w
+
+    def _runner(self, s: Step) -> Callable[[list[Any]], None]:
+        return getattr(self, f"_run_{s.kind}")(s)
+
+    def _run_op(self, s: Step) -> Callable[[list[Any]], None]:
+        forward, params, ins, out, aux = s.prim.forward, s.params, s.ins, s.out, s.aux
+        casts = s.casts if any(c is not None for c in s.casts) else None
+        dynamic = s.dyn
+
+        def run(S: list[Any]) -> None:
+            kw = _params(params, dynamic, S) if dynamic else params
+            arrs = [None if i is None else S[i] for i in ins]
+            if casts is not None:
+                arrs = [a if c is None else a.astype(c) for a, c in zip(arrs, casts, strict=True)]
+            r = forward(*arrs, **kw)
+            if aux is not None:
+                r, S[aux] = r
+            S[out] = r if isinstance(r, np.ndarray) else np.asarray(r)
+
+        return run
+
+    def _run_sum(self, s: Step) -> Callable[[list[Any]], None]:
+        first, second, *rest = s.ins
+        out = s.out
+
+        def run(S: list[Any]) -> None:
+            acc = np.add(S[first], S[second])
+            for i in rest:
+                acc = np.add(acc, S[i])
+            S[out] = acc
+
+        return run
+
+    def _run_vjp(self, s: Step) -> Callable[[list[Any]], None]:
+        vjp = s.prim.vjp_for(s.index)
+        params, aux, out, dynamic = s.params, s.aux, s.out, s.dyn
+        shape, dtype = s.fit
+        tensors = [self.wrapper(v) for v in (s.grad, s.ans)]
+        tensors += [None if i is None else self.wrapper(i) for i in s.ins]
+        vids = [s.grad, s.ans, *s.ins]
+        pairs = [(t, v) for t, v in zip(tensors, vids, strict=True) if t is not None]
+
+        def run(S: list[Any]) -> None:
+            for t, v in pairs:
+                t.data = S[v]
+            kw = _params(params, dynamic, S) if dynamic else params
+            if aux is not None:
+                kw = {**kw, "aux": S[aux]}
+            gi = vjp(*tensors, **kw)
+            if not isinstance(gi, Tensor):
+                gi = Tensor(np.asarray(gi))
+            if gi.shape != shape:
+                gi = sum_to(gi, shape=shape)
+            arr = gi.data
+            S[out] = arr if arr.dtype == dtype else arr.astype(dtype)
+
+        return run
+
+    def _run_accum(self, s: Step) -> Callable[[list[Any]], None]:
+        where, what = s.target
+        gvid, out = s.grad, s.out
+        fixed = what if where == "ext" else None  # a parameter, else the call's input `what`
+
+        def run(S: list[Any]) -> None:
+            t = fixed if fixed is not None else self.call_inputs[what]
+            g = S[gvid]
+            if t.grad is None:
+                t.grad = Tensor(np.array(g, copy=True))
+            elif t.grad.grad_fn is not None:
+                t.grad = t.grad + Tensor(g)
+            else:
+                t.grad.data += g
+            S[out] = t.grad.data
+
+        return run
+
+    def _run_host(self, s: Step) -> Callable[[list[Any]], None]:
+        fn, out, outs = s.fn, s.out, s.ins
+        refs: list[tuple[Tensor, int]] = []
+
+        def build(obj: Any) -> Any:
+            if is_ref(obj):
+                w = self.wrapper(obj.vid)
+                refs.append((w, obj.vid))
+                return w
+            if isinstance(obj, (list, tuple)):
+                return type(obj)(build(o) for o in obj)
+            if isinstance(obj, dict):
+                return {k: build(v) for k, v in obj.items()}
+            return obj
+
+        args, kwargs = build(s.args), build(s.kwargs)
+        arg_pos = _arg_positions(args)
+
+        def run(S: list[Any]) -> None:
+            for w, v in refs:
+                w.data = S[v]
+            a = args
+            if arg_pos:
+                a = list(args)
+                for pos, k in arg_pos:
+                    a[pos] = self.call_inputs[k]
+            r = fn(*a, **kwargs)
+            if out is not None:
+                S[out] = _array(r)
+            elif outs:
+                for v, x in zip(outs, r, strict=True):
+                    S[v] = _array(x)
+
+        return run
+
+    def _run_read(self, s: Step) -> Callable[[list[Any]], None]:
+        vid, kind, then = s.ins[0], s.params["kind"], s.value
+        guard = s in self.guards
+        index = self.steps.index(s)
+        late = any(p.kind in ("host", "accum") for p in self.steps[:index])
+
+        def run(S: list[Any]) -> None:
+            arr = S[vid]
+            now = _read(arr, kind)
+            self.read_values[id(s)] = now
+            if guard and not _same(now, then):
+                raise GuardFailed(
+                    f"the value read by {READ_CALLS[kind]} changed from {short(then)} to "
+                    f"{short(now)}",
+                    late,
+                )
+
+        return run
+
+    # ----- running -----
+
+    def stale(self) -> str | None:
+        """Why the plan no longer fits the state it reads (a parameter's array replaced)."""
+        for t, arr in self.exts:
+            if t is not None and t.data is not arr:
+                return (
+                    f"a parameter or buffer of shape {arr.shape} was given a new array since "
+                    "the trace"
+                )
+        return None
+
+    def run(self, inputs: list[Tensor]) -> Any:
+        """Replay on `inputs` (the call's tensors, in the trace's order); return fn's result."""
+        S = self.S
+        self.call_inputs = inputs
+        self.read_values: dict[int, Any] = {}
+        for vid, t in zip(self.inputs, inputs, strict=True):
+            S[vid] = t.data
+        with mode.no_grad():
+            if 1 <= self.calls <= 3:  # time replays 2-4 (the first one compiles the kernels)
+                times = self.times
+                for k, r in enumerate(self.runners):
+                    start = time.perf_counter()
+                    r(S)
+                    times[k] += time.perf_counter() - start
+                self.timed += 1
+            else:
+                for r in self.runners:
+                    r(S)
+        self.calls += 1
+        return self._result()
+
+    def _result(self) -> Any:
+        from autograd.tree import unflatten
+
+        leaves = []
+        for kind, obj in self.outputs:
+            if kind == "tensor":  # a copy: the array may be (a view of) a reused buffer
+                leaves.append(Tensor(np.array(self.S[obj], copy=True)))
+            elif kind == "read":
+                leaves.append(self.read_values[obj])
+            else:
+                leaves.append(obj)
+        return unflatten(self.treedef, leaves)
+
+    def owns(self, vid: int) -> bool:
+        """Whether value `vid` lives in a buffer the next replay overwrites in place."""
+        return vid in self.buffers
+
+    def __str__(self) -> str:
+        from autograd.compiler.show import describe_plan
+
+        return describe_plan(self)
+
+    def __repr__(self) -> str:
+        return f"<compiled plan: {len(self.runners)} kernels over {len(self.steps)} steps>"
+
+
+def _params(params: dict[str, Any], dynamic: list, S: list[Any]) -> dict[str, Any]:
+    """`params` with each array taken from the trace replaced by its value's current array."""
+    new = dict(params)
+    for key, pos, vid in dynamic:
+        if pos is None:
+            new[key] = S[vid]
+        else:
+            new[key] = (*new[key][:pos], S[vid], *new[key][pos + 1 :])
+    return new
+
+
+def _array(r: Any) -> np.ndarray:
+    return r.data if isinstance(r, Tensor) else r
+
+
+def _arg_positions(args: Any) -> list[tuple[int, int]]:
+    return [(i, a.k) for i, a in enumerate(args) if is_arg(a)] if isinstance(args, tuple) else []
+
+
+def _read(arr: np.ndarray, kind: str) -> Any:
+    if kind == "item":
+        return arr.item()
+    if kind == "bool":
+        return bool(arr)
+    if kind == "tolist":
+        return arr.tolist()
+    return np.array(arr, copy=True)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+    return a == b or (a != a and b != b)
+
+
