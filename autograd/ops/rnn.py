@@ -57,6 +57,10 @@ class _NumPy:
         return np.concatenate(parts, axis=1)
 
     @staticmethod
+    def relu(x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    @staticmethod
     def relu_mask(ans: np.ndarray) -> np.ndarray:
         return (ans > 0).astype(ans.dtype)
 
@@ -67,6 +71,7 @@ class _Ops:
     sigmoid = staticmethod(ew.sigmoid)
     tanh = staticmethod(ew.tanh)
     linear = staticmethod(linalg.linear)
+    relu = staticmethod(ew.relu)
 
     @staticmethod
     def cat(parts: list[Tensor]) -> Tensor:
@@ -182,9 +187,14 @@ def rnn_relu_cell(input: Any, hx: Any, w_ih: Any, w_hh: Any, b_ih: Any = None,  
 def _lstm_acts(lib: Any, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any, b_ih: Any,
                b_hh: Any) -> tuple[Any, ...]:
     """(i, f, g, o, c', tanh(c')) for one step, on ndarrays or Tensors (`lib`)."""
-    pre = lib.linear(x, w_ih, b_ih) + lib.linear(h, w_hh, b_hh)
+    return _lstm_from_pre(lib, lib.linear(x, w_ih, b_ih) + lib.linear(h, w_hh, b_hh), c)
+
+
+def _lstm_from_pre(lib: Any, pre: Any, c: Any) -> tuple[Any, ...]:
+    """(i, f, g, o, c', tanh(c')) from the pre-activation gates (N, 4H) and c."""
     n = pre.shape[1] // 4
-    i, f, o = (lib.sigmoid(pre[:, k * n:(k + 1) * n]) for k in (0, 1, 3))
+    s = lib.sigmoid(pre)  # all four at once (g's unused): one pass, not three
+    i, f, o = (s[:, k * n:(k + 1) * n] for k in (0, 1, 3))
     g = lib.tanh(pre[:, 2 * n:3 * n])
     c_new = f * c + i * g
     return i, f, g, o, c_new, lib.tanh(c_new)
@@ -251,7 +261,11 @@ def lstm_cell(input: Any, hx: tuple[Any, Any], w_ih: Any, w_hh: Any, b_ih: Any =
 def _gru_acts(lib: Any, x: Any, h: Any, w_ih: Any, w_hh: Any, b_ih: Any,
               b_hh: Any) -> tuple[Any, ...]:
     """(r, z, n, W_hn h + b_hn) for one step, on ndarrays or Tensors (`lib`)."""
-    gi, gh = lib.linear(x, w_ih, b_ih), lib.linear(h, w_hh, b_hh)
+    return _gru_from(lib, lib.linear(x, w_ih, b_ih), lib.linear(h, w_hh, b_hh))
+
+
+def _gru_from(lib: Any, gi: Any, gh: Any) -> tuple[Any, ...]:
+    """(r, z, n, W_hn h + b_hn) from the input-side and hidden-side gates (N, 3H) each."""
     k = gi.shape[1] // 3
     r = lib.sigmoid(gi[:, :k] + gh[:, :k])
     z = lib.sigmoid(gi[:, k:2 * k] + gh[:, k:2 * k])

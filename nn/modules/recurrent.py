@@ -1,6 +1,9 @@
 """`RNN`, `LSTM`, `GRU`: stacked, optionally bidirectional recurrent layers over padded or
-packed batches, one fused primitive per time step (autograd/ops/rnn.py), so backpropagation
-through time runs through the ordinary graph and each layer's weights are shared by all steps.
+packed batches. A padded batch is run as PyTorch does: per layer and direction one product
+projects every step's input, then one sequence primitive (autograd/ops/rnn_seq.py) runs the
+hidden-to-hidden recurrence. Packed batches (whose batch shrinks over time) and projected
+LSTMs run one fused cell primitive per time step (autograd/ops/rnn.py). Either way
+backpropagation through time runs through the ordinary graph.
 
 Parameters match PyTorch's names, shapes, order and gate order (`weight_ih_l0` (G*H, I),
 `weight_hh_l0` (G*H, H_out), `bias_ih_l0`, `bias_hh_l0`, `weight_hr_l0` (proj_size, H) for a
@@ -19,6 +22,7 @@ import numpy as np
 
 from autograd.errors import ShapeError
 from autograd.ops import rnn as cells
+from autograd.ops import rnn_seq as seqs
 from autograd.ops.linalg import linear
 from autograd.ops.shape import concatenate, getitem, stack
 from autograd.tensor import Tensor, get_default_dtype
@@ -184,15 +188,18 @@ class RNNBase(Module):
                 x = x.reshape((x.shape[0], 1, x.shape[1]))
             elif self.batch_first:
                 x = x.transpose((1, 0, 2))
-            steps = [getitem(x, index=t) for t in range(x.shape[0])]
-            sizes, order, dtype = [n] * len(steps), None, x.dtype
-        outs, finals = self._layers(steps, sizes,
-                                    self._initial(self._hx(hx), n, batched, dtype, order))
-        if packed is not None:
-            output: Any = PackedSequence(concatenate(outs, axis=0), packed.batch_sizes,
-                                         packed.sorted_indices, packed.unsorted_indices)
+            steps = [] if self._whole else [getitem(x, index=t) for t in range(x.shape[0])]
+            sizes, order, dtype = [n] * x.shape[0], None, x.dtype
+        init_states = self._initial(self._hx(hx), n, batched, dtype, order)
+        output: Any
+        if packed is None and self._whole:
+            output, finals = self._sequence_layers(x, init_states)
         else:
-            output = stack(outs, axis=0)
+            outs, finals = self._layers(steps, sizes, init_states)
+            output = stack(outs, axis=0) if packed is None else PackedSequence(
+                concatenate(outs, axis=0), packed.batch_sizes, packed.sorted_indices,
+                packed.unsorted_indices)
+        if packed is None:
             if not batched:
                 output = output.reshape((output.shape[0], output.shape[2]))
             elif self.batch_first:
@@ -210,6 +217,34 @@ class RNNBase(Module):
 
     def _result(self, state: list[Tensor]) -> Any:
         return state[0]
+
+    @property
+    def _whole(self) -> bool:
+        """Padded input runs each layer and direction as one sequence primitive over the
+        input projected for all steps at once; a projected LSTM steps cell by cell."""
+        return not self.proj_size
+
+    def _sequence_layers(self, x: Tensor, states: list[State]) -> tuple[Tensor, list[State]]:
+        """`_layers` for a padded (L, N, H_in) input: per layer and direction one product
+        for the input side of every step, then `_sequence` for the recurrence."""
+        finals: list[State] = []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(self.num_directions):
+                params = self._layer_params(layer, d)
+                xp = linear(x, params[0], params[2])
+                o, final = self._sequence(xp, states[len(finals)], params, reverse=d == 1)
+                outs.append(o)
+                finals.append(final)
+            x = outs[0] if len(outs) == 1 else concatenate(outs, axis=2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        return x, finals
+
+    def _sequence(self, xp: Tensor, state: State, params: tuple[Any, ...],
+                  reverse: bool) -> tuple[Tensor, State]:
+        """(every step's output (L, N, H), final state) from the projected input `xp`."""
+        raise NotImplementedError
 
     def _layers(self, steps: list[Tensor], sizes: list[int],
                 states: list[State]) -> tuple[list[Tensor], list[State]]:
@@ -303,6 +338,12 @@ class RNN(RNNBase):
         cell = cells.rnn_tanh_cell_p if self.nonlinearity == "tanh" else cells.rnn_relu_cell_p
         return (cell(x, state[0], *params),)
 
+    def _sequence(self, xp: Tensor, state: State, params: tuple[Any, ...],
+                  reverse: bool) -> tuple[Tensor, State]:
+        prim = seqs.rnn_tanh_seq if self.nonlinearity == "tanh" else seqs.rnn_relu_seq
+        out = prim(xp, state[0], params[1], params[3], reverse=reverse)
+        return out, (getitem(out, index=0 if reverse else -1),)
+
     def extra_repr(self) -> str:
         s = super().extra_repr()
         return s + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
@@ -348,6 +389,12 @@ class LSTM(RNNBase):
             h = linear(h, params[4], None)
         return h, getitem(hc, index=1)
 
+    def _sequence(self, xp: Tensor, state: State, params: tuple[Any, ...],
+                  reverse: bool) -> tuple[Tensor, State]:
+        hc = seqs.lstm_seq(xp, state[0], state[1], params[1], params[3], reverse=reverse)
+        last = 0 if reverse else -1
+        return getitem(hc, index=0), (getitem(hc, index=(0, last)), getitem(hc, index=(1, last)))
+
 
 class GRU(RNNBase):
     """Gated recurrent unit, PyTorch's equations and gate order r, z, n:
@@ -372,3 +419,8 @@ class GRU(RNNBase):
 
     def _step(self, x: Tensor, state: State, params: tuple[Any, ...]) -> State:
         return (cells.gru_cell_p(x, state[0], *params),)
+
+    def _sequence(self, xp: Tensor, state: State, params: tuple[Any, ...],
+                  reverse: bool) -> tuple[Tensor, State]:
+        out = seqs.gru_seq(xp, state[0], params[1], params[3], reverse=reverse)
+        return out, (getitem(out, index=0 if reverse else -1),)

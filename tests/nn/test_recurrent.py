@@ -8,6 +8,7 @@ import pytest
 
 import autograd as ag
 import nn
+from autograd.ops import rnn_seq
 
 rng = np.random.default_rng(0)
 
@@ -118,6 +119,20 @@ def test_gradgradcheck_lstm_small():
     ag.gradgradcheck(lambda a: mod(a)[1][0], (x,))
 
 
+@pytest.mark.parametrize("cls", [nn.RNN, nn.LSTM, nn.GRU])
+def test_gradgradcheck_bidirectional_through_weights(cls):
+    """Second order through both directions' sequence primitives and the input projection."""
+    mod = cls(2, 2, bidirectional=True, dtype=np.float64)
+    names = ["weight_hh_l0", "weight_ih_l0_reverse"]
+    x = rng.standard_normal((3, 2, 2))
+
+    def f(inp, *ws):
+        out, _ = nn.functional_call(mod, dict(zip(names, ws, strict=True)), inp)
+        return out
+
+    ag.gradgradcheck(f, (x, *(getattr(mod, n).data.copy() for n in names)), fast_mode=True)
+
+
 def sgd_train(model, head, batches, loss_fn, steps, lr):
     params = list(model.parameters()) + list(head.parameters())
     for step in range(steps):
@@ -192,3 +207,10 @@ def test_torch_state_dict_ports_and_outputs_match(kind):
     np.testing.assert_allclose(h.data, th.detach().numpy(), rtol=1e-9, atol=1e-12)
     # and back: torch loads ours
     tmod.load_state_dict({k: torch.tensor(v.data) for k, v in mod.state_dict().items()})
+
+
+def test_sequence_primitive_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"lstm_seq: shapes do not fit .* xp \(3, 2, 8\)"):
+        rnn_seq.lstm_seq(ag.zeros(3, 2, 8), ag.zeros(2, 5), ag.zeros(2, 5), ag.zeros(20, 5), None)
+    with pytest.raises(ValueError, match=r"gru_seq: b_hh must have shape \(15,\)"):
+        rnn_seq.gru_seq(ag.zeros(3, 2, 15), ag.zeros(2, 5), ag.zeros(15, 5), ag.zeros(5))

@@ -152,3 +152,18 @@ def test_hidden_shape_errors():
         rnn(ag.randn(5, 2, 3), ag.zeros(2, 2, 4))
     with pytest.raises(ValueError, match=r"expected c_0 of shape \(1, 2, 4\)"):
         nn.LSTM(3, 4)(ag.randn(5, 2, 3), (ag.zeros(1, 2, 4), ag.zeros(1, 2, 3)))
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_double_backward_matches_torch(kind):
+    """create_graph through the sequence primitives: the gradient of |d out / d x|^2."""
+    tmod, mod = _pair(getattr(torch.nn, kind)(3, 4, bidirectional=True),
+                      getattr(nn, kind)(3, 4, bidirectional=True, dtype=np.float64))
+    (tx,), (x,) = _leaves((5, 2, 3))
+    (tgx,) = torch.autograd.grad(tmod(tx)[0].tanh().sum(), tx, create_graph=True)
+    mod(x)[0].tanh().sum().backward(create_graph=True)
+    gx, x.grad = x.grad, None
+    mod.zero_grad()
+    (tgx * tgx).sum().backward()
+    (gx * gx).sum().backward()
+    _assert_grads(tmod, mod, [tx], [x])

@@ -1,5 +1,6 @@
 """Specs for the fused recurrent cells (autograd/ops/rnn.py): `ag.rnn_tanh_cell`,
-`ag.rnn_relu_cell`, `ag.lstm_cell`, `ag.gru_cell` and their primitives."""
+`ag.rnn_relu_cell`, `ag.lstm_cell`, `ag.gru_cell` and their primitives, and the whole-sequence
+primitives over projected inputs (autograd/ops/rnn_seq.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 from scipy.special import expit
 
 import autograd as ag
+from autograd.ops import rnn_seq
 from tests.op_specs import OpSpec, S
 
 N, I, H = 3, 4, 5
@@ -60,4 +62,48 @@ SPECS = [
            _samples(4, ((N, H), (N, H))), _lstm_ref, domain=(-1.0, 1.0)),
     OpSpec("ag.gru_cell", ("ag.gru_cell", "gru_cell"), ag.gru_cell,
            _samples(3, ((N, H),)), _gru_ref, domain=(-1.0, 1.0)),
+]
+
+
+# ----- whole-sequence primitives: xp (T, N, G*H) already projected, h0 (N, H), w_hh, b_hh -----
+
+T = 3
+
+
+def _seq_ref(cell: Any, lstm: bool) -> Any:
+    """Every step's h (and c) from the per-step reference with an identity input weight."""
+
+    def ref(xp: np.ndarray, h: np.ndarray, *rest: Any, reverse: bool = False) -> Any:
+        c, (w_hh, b_hh) = (rest[0], rest[1:]) if lstm else (None, rest)
+        eye = np.eye(xp.shape[2])
+        hs, cs = [None] * len(xp), [None] * len(xp)
+        for t in (range(len(xp) - 1, -1, -1) if reverse else range(len(xp))):
+            if lstm:
+                h, c = cell(xp[t], h, c, eye, w_hh, None, b_hh)
+            else:
+                h = cell(xp[t], h, eye, w_hh, None, b_hh)
+            hs[t], cs[t] = h, c
+        return np.stack([np.stack(hs), np.stack(cs)]) if lstm else np.stack(hs)
+
+    return ref
+
+
+def _seq_samples(gates: int, lstm: bool) -> list[Any]:
+    g, state = gates * H, ((N, H),) * (2 if lstm else 1)
+    return [S((T, N, g), *state, (g, H), (g,)),
+            S((T, N, g), *state, (g, H), (g,), reverse=True, desc="reverse"),
+            S((1, 1, g), *((1, H),) * len(state), (g, H), None, desc="nobias")]
+
+
+def _seq_spec(name: str, gates: int, cell: Any, lstm: bool = False) -> OpSpec:
+    prim = getattr(rnn_seq, name)
+    return OpSpec(name, (name,), prim, _seq_samples(gates, lstm), _seq_ref(cell, lstm),
+                  domain=(-1.0, 1.0))
+
+
+SPECS += [
+    _seq_spec("rnn_tanh_seq", 1, _elman_ref(np.tanh)),
+    _seq_spec("rnn_relu_seq", 1, _elman_ref(lambda a: np.maximum(a, 0))),
+    _seq_spec("lstm_seq", 4, _lstm_ref, lstm=True),
+    _seq_spec("gru_seq", 3, _gru_ref),
 ]
