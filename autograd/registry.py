@@ -176,6 +176,16 @@ def unrecorded(vjp: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def call(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """`prim` inside an `unrecorded` VJP: recorded when an argument is a Tensor, its bare
+    forward on ndarrays and NumPy scalars (no Tensor, no check: the forward was checked)."""
+    for a in args:
+        if a is not None and not isinstance(a, (np.ndarray, np.generic)):
+            return prim(*args, **params)
+    out = prim.forward(*args, **params)
+    return out if isinstance(out, np.ndarray) else np.asarray(out)
+
+
 def _raw(t: Any) -> Any:
     """A Tensor's ndarray; a saved tensor modified in place since stays a Tensor, so only a
     formula that reads it raises (with the engine's message)."""

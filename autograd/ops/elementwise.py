@@ -48,8 +48,10 @@ def zero_vjp(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
 
 
 def _const(mask: np.ndarray, like: Any) -> Any:
-    """A constant (non-differentiable) tensor in `like`'s dtype, e.g. a 0/1 mask."""
-    return Tensor(mask.astype(like.data.dtype, copy=False))
+    """A constant (non-differentiable) tensor in `like`'s dtype, e.g. a 0/1 mask; an ndarray
+    when `like` is one (inside an `unrecorded` VJP)."""
+    mask = mask.astype(like.dtype, copy=False)
+    return mask if isinstance(like, np.ndarray) else Tensor(mask)
 
 
 # ----- binary arithmetic -----
@@ -297,7 +299,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 
 # NOTE: relu'(0) = 0.
-relu.defvjp(lambda g, ans, x: g * _const(x.data > 0, g))
+relu.defvjp(unrecorded(lambda g, ans, x: g * (x > 0)))
 
 
 @primitive("leaky_relu", saves=("inputs",))

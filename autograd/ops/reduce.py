@@ -17,7 +17,7 @@ from autograd.ops import return_types
 from autograd.ops.elementwise import _const, exp, maximum, minimum, where
 from autograd.ops.select import select_along
 from autograd.ops.shape import broadcast_to, reshape
-from autograd.registry import nondifferentiable, primitive
+from autograd.registry import call, nondifferentiable, primitive, unrecorded
 from autograd.tensor import Tensor, get_default_dtype
 
 Axis = int | tuple[int, ...] | None
@@ -54,10 +54,10 @@ def keepdims_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
 
 
 def _expand(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
-    """Broadcast a reduced gradient back over the reduced axes of `x`."""
+    """Broadcast a reduced gradient back over the reduced axes of `x` (Tensors or ndarrays)."""
     if not keepdims:
-        g = reshape(g, shape=keepdims_shape(x.shape, axis))
-    return broadcast_to(g, shape=x.shape)
+        g = g.reshape(keepdims_shape(x.shape, axis))
+    return call(broadcast_to, g, shape=x.shape)
 
 
 def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
@@ -80,7 +80,7 @@ def sum(x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> np.ndarr
     return np.sum(x, axis=normalize_axis(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
-sum.defvjp(lambda g, ans, x, axis=None, keepdims=False: _expand(g, x, axis, keepdims))
+sum.defvjp(unrecorded(lambda g, ans, x, axis=None, keepdims=False: _expand(g, x, axis, keepdims)))
 
 
 @primitive("nansum", saves=("inputs",))
@@ -237,10 +237,16 @@ def _extreme(fn: Any, op: str):  # type: ignore[no-untyped-def]
     return forward
 
 
+def _values(t: Any) -> np.ndarray:
+    """The ndarray of a VJP argument, a Tensor or (unrecorded) already an array."""
+    return t if isinstance(t, np.ndarray) else t.data
+
+
+@unrecorded
 def _extreme_vjp(g: Any, ans: Any, x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     # NOTE: ties share the gradient evenly (as torch.amax): d max / d x_i = 1/k for k maxima.
-    full = ans.data if keepdims else ans.data.reshape(keepdims_shape(x.shape, axis))
-    mask = x.data == full
+    full = _values(ans) if keepdims else _values(ans).reshape(keepdims_shape(x.shape, axis))
+    mask = _values(x) == full
     count = np.sum(mask, axis=normalize_axis(axis, x.ndim, "max"), keepdims=True)
     return _expand(g, x, axis, keepdims) * _const(mask / count, g)
 

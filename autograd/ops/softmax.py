@@ -7,7 +7,7 @@ import numpy as np
 from autograd.ops.elementwise import exp
 from autograd.ops.reduce import normalize_axis
 from autograd.ops.reduce import sum as _sum
-from autograd.registry import primitive
+from autograd.registry import call, primitive, unrecorded
 
 
 def _axis(x: np.ndarray, axis: int, op: str) -> int | tuple[()]:
@@ -27,7 +27,9 @@ def softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
 
 
 softmax.defvjp(
-    lambda g, ans, x, axis=-1: ans * (g - _sum(g * ans, axis=axis, keepdims=True))
+    unrecorded(
+        lambda g, ans, x, axis=-1: ans * (g - call(_sum, g * ans, axis=axis, keepdims=True))
+    )
 )
 
 
@@ -41,5 +43,7 @@ def log_softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
 
 
 log_softmax.defvjp(
-    lambda g, ans, x, axis=-1: g - exp(ans) * _sum(g, axis=axis, keepdims=True)
+    unrecorded(
+        lambda g, ans, x, axis=-1: g - call(exp, ans) * call(_sum, g, axis=axis, keepdims=True)
+    )
 )
