@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from optim._common import scratch
 from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
 
 
@@ -34,9 +35,10 @@ def sgd(
                 momentum_buffers[i] = buf
             else:
                 buf *= momentum
-                buf += (1 - dampening) * g
-            g = g + momentum * buf if nesterov else buf
-        p -= lr * g
+                buf += np.multiply(g, 1 - dampening, out=scratch(p))
+            g = np.add(g, np.multiply(buf, momentum, out=scratch(p)), out=scratch(p)) \
+                if nesterov else buf
+        p -= np.multiply(g, lr, out=scratch(p))
 
 
 class SGD(Optimizer):

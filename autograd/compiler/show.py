@@ -29,7 +29,7 @@ def _size(plan: Any, vid: int | None) -> str:
     arr = plan.S[vid] if plan.S[vid] is not None else v.array
     if getattr(arr, "shape", None) is None:
         return "-"
-    where = "buffer" if plan.owns(vid) else "fresh"
+    where = "buffer" if plan.owns(vid) else "allocates"
     return f"{tuple(arr.shape)} {arr.dtype} {arr.nbytes / 1024:.1f} KiB {where}"
 
 
