@@ -31,7 +31,8 @@ class Primitive:
     return `(out, aux)`; `aux` (e.g. argmax indices) is kept on the node and handed to the
     VJPs as the keyword `aux`. A VJP of `None` means "zero / not differentiable". `into`,
     when registered (`definto`), computes exactly what `forward` computes into a given
-    array, `into(out, *arrays, **params)`: ag.compile's replays use it to reuse one buffer.
+    array, `into(out, *arrays, **params)` (`out` the pair (output, aux) for `has_aux`):
+    ag.compile's replays use it to reuse one buffer.
     """
 
     __slots__ = (

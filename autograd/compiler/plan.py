@@ -97,7 +97,7 @@ class Plan:
         casts = s.casts if any(c is not None for c in s.casts) else None
         dynamic = s.dyn
         into = s.prim.into
-        if into is not None and aux is None and casts is None:
+        if into is not None and casts is None:
             return self._run_into(s, into)
 
         def run(S: list[Any]) -> None:
@@ -115,7 +115,9 @@ class Plan:
     def _run_into(self, s: Step, into: Callable[..., None]) -> Callable[[list[Any]], None]:
         """An op written by its primitive's `into` variant into the step's buffer."""
         params, ins, dynamic = s.params, s.ins, s.dyn
-        buf = self.buffer(s.out)
+        buf: Any = self.buffer(s.out)
+        if s.aux is not None:
+            buf = (buf, self.buffer(s.aux))
 
         def run(S: list[Any]) -> None:
             kw = _params(params, dynamic, S) if dynamic else params

@@ -281,11 +281,15 @@ def as_float_arrays(op: str, names: Sequence[str], *arrays: Any,
     return staged
 
 
-def check_out(op: str, out: np.ndarray, shape: tuple, dtype: np.dtype) -> None:
-    """Raise ValueError unless ``out`` is a C-contiguous array of ``shape`` and ``dtype``."""
+def result_array(op: str, out: np.ndarray | None, shape: tuple, dtype: Any) -> np.ndarray:
+    """A new result array, or the caller's ``out`` once checked to be a C-contiguous array of
+    ``shape`` and ``dtype`` (ValueError naming the op otherwise)."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
     if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
         raise ValueError(f"{op}: out must be a C-contiguous {np.dtype(dtype)} array of shape "
                          f"{shape}, got {out.dtype} {out.shape}")
+    return out
 
 
 def as_pair(op: str, name: str, value: int | Sequence[int], minimum: int) -> tuple[int, int]:

@@ -22,8 +22,8 @@ from ._runtime import (
     JIT_OPTIONS,
     as_float_arrays,
     blas_single_thread,
-    check_out,
     num_threads,
+    result_array,
     run_parallel,
 )
 from .blas import gemm
@@ -212,7 +212,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     a, b = as_float_arrays(op, ("a", "b"), a, b, reuse=out is not None)
     if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.size and b.size:
         shape = (a.shape[0], b.shape[1])
-        c = _result(op, out, shape, a.dtype)  # the common case, fast
+        c = result_array(op, out, shape, a.dtype)  # the common case, fast
         _product(a, b, False, c, _NO_BIAS[c.dtype], -1)
         return c
     if a.ndim == 0 or b.ndim == 0:
@@ -242,7 +242,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     B = math.prod(batch)
     ba = math.prod(a2.shape[:-2])
     bb = math.prod(b2.shape[:-2])
-    c = _result(op, out, final_shape, a.dtype).reshape((B, M, N))
+    c = result_array(op, out, final_shape, a.dtype).reshape((B, M, N))
     if c.size == 0:
         return c.reshape(final_shape)
     if K == 0:
@@ -265,14 +265,6 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     with blas_single_thread():
         run_parallel(_mm_part, T, a3, b3, c, ia, ib, nblk)
     return c.reshape(final_shape)
-
-
-def _result(op: str, out: np.ndarray | None, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """A new result array, or the caller's ``out`` once checked."""
-    if out is None:
-        return np.empty(shape, dtype=dtype)
-    check_out(op, out, shape, dtype)
-    return out
 
 
 def _index(src_batch: tuple, batch: tuple) -> np.ndarray:
@@ -308,7 +300,7 @@ def linear(
     lead = x.shape[:-1]
     x2 = x.reshape(-1, in_f)
     M = x2.shape[0]
-    y = _result(op, out, lead + (out_f,), x.dtype).reshape((M, out_f))
+    y = result_array(op, out, lead + (out_f,), x.dtype).reshape((M, out_f))
     act = ACTIVATIONS[activation]
     if y.size == 0:
         return y.reshape(lead + (out_f,))

@@ -1,5 +1,5 @@
-"""Steady-state replays of a compiled MLP training step allocate no activation-sized array, and
-every `into` variant the replays use computes exactly what the allocating forward computes."""
+"""Steady-state replays of compiled MLP and LeNet-5 training steps allocate no activation-sized
+array, and every `into` variant the replays use computes exactly what the forward computes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import autograd as ag
 import nn
 import optim
 from autograd import kernels
+from autograd.ops import conv
 from autograd.ops.elementwise import exp, relu
 from autograd.ops.linalg import linear, matmul
 from autograd.ops.softmax import log_softmax
@@ -65,12 +66,69 @@ def test_mlp_replay_allocates_no_activation_sized_array(make_opt: Any) -> None:
     assert linears and all("buffer" in ln for ln in linears)
 
 
+def test_lenet5_adam_replay_allocates_no_activation_sized_array() -> None:
+    ag.manual_seed(0)
+    model = nn.models.LeNet5()
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+
+    def train(x: ag.Tensor, y: ag.Tensor) -> ag.Tensor:
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    step = ag.compile(train)
+    rng = np.random.default_rng(0)
+    x = ag.tensor(rng.standard_normal((8, 1, 28, 28)).astype(np.float32))
+    y = ag.tensor(rng.integers(0, 10, 8))
+    peak = _peak_per_replay(step, x, y)
+    second_pool = 8 * 16 * 5 * 5 * 4  # bytes of the second pooling's output, (8, 16, 5, 5)
+    assert peak < second_pool, (peak, second_pool)
+    lines = str(step.plan).splitlines()
+    for name in ("conv2d ", "max_pool2d ", "conv2d_grad_weight", "max_pool2d_scatter"):
+        found = [ln for ln in lines if name in ln]
+        assert found and all("buffer" in ln for ln in found), name
+
+
 def _check_into(prim: Any, *arrays: Any, **params: Any) -> None:
     want = prim.forward(*arrays, **params)
-    out = np.full_like(want, np.nan)
-    prim.into(out, *arrays, **params)
-    assert out.dtype == want.dtype
-    np.testing.assert_array_equal(out, want, strict=True)
+    pair = isinstance(want, tuple)
+    outs = [np.full_like(w, np.nan if w.dtype.kind == "f" else -1) for w in
+            (want if pair else (want,))]
+    prim.into(tuple(outs) if pair else outs[0], *arrays, **params)
+    for out, w in zip(outs, want if pair else (want,), strict=True):
+        assert out.dtype == w.dtype
+        np.testing.assert_array_equal(out, w, strict=True)
+
+
+@pytest.mark.parametrize(("c", "oc", "stride", "groups"), [
+    (1, 6, 1, 1), (6, 16, 1, 1), (32, 8, 1, 1), (32, 8, 2, 1), (8, 8, 2, 2), (4, 6, 1, 2),
+])
+def test_conv_and_pool_into_variants_are_bit_identical(c: int, oc: int, stride: int,
+                                                      groups: int) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, c, 12, 11)).astype(np.float32)
+    w = rng.standard_normal((oc, c // groups, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(oc).astype(np.float32)
+    p = dict(stride=(stride, stride), padding=(1, 1), dilation=(1, 1), groups=groups)
+    _check_into(conv.conv2d, x, w, b, **p)
+    _check_into(conv.conv2d, x, w, None, **p)
+    y = conv.conv2d.forward(x, w, b, **p)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    _check_into(conv.conv2d_grad_input, g, w, x_shape=x.shape, **p)
+    _check_into(conv.conv2d_grad_weight, g, x, w_shape=w.shape, **p)
+    _check_into(conv.conv2d_grad_weight, g, x.transpose(0, 1, 3, 2).copy().transpose(0, 1, 3, 2),
+                w_shape=w.shape, **p)  # a strided input goes through a reused copy
+    for k in ((2, 2), (3, 2)):
+        _check_into(conv.max_pool2d, x, kernel_size=k)
+        _check_into(conv.avg_pool2d, x, kernel_size=k, padding=(1, 1))
+        pooled, argmax = conv.max_pool2d.forward(x, kernel_size=k)
+        gp = rng.standard_normal(pooled.shape).astype(np.float32)
+        _check_into(conv.max_pool2d_scatter, gp, argmax=argmax, x_shape=x.shape)
+        ga = rng.standard_normal(conv.avg_pool2d.forward(x, kernel_size=k, padding=(1, 1))
+                                 .shape).astype(np.float32)
+        _check_into(conv.avg_pool2d_grad, ga, x_shape=x.shape, kernel_size=k, padding=(1, 1))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
