@@ -50,13 +50,17 @@ def _log_softmax_into(out: np.ndarray, x: np.ndarray, *, axis: int = -1) -> None
     kept = tuple(1 if i == a else n for i, n in enumerate(x.shape))
     m = workspace("log_softmax:max", kept, x.dtype)
     e = workspace("log_softmax:exp", x.shape, x.dtype)
+    # NOTE: each per-row value is spread over `e` before it is subtracted: a ufunc that
+    # broadcasts an (N, 1) operand allocates iterator buffers about the size of x.
     np.max(x, axis=a, keepdims=True, out=m)
-    np.subtract(x, m, out=out)
+    np.copyto(e, m)
+    np.subtract(x, e, out=out)
     with np.errstate(under="ignore"):
         np.exp(out, out=e)
         np.sum(e, axis=a, keepdims=True, out=m)
         np.log(m, out=m)
-    np.subtract(out, m, out=out)
+    np.copyto(e, m)
+    np.subtract(out, e, out=out)
 
 
 log_softmax.definto(_log_softmax_into)
