@@ -28,6 +28,7 @@ def sgd(
     """
     for i, (p, grad) in enumerate(zip(params, grads, strict=True)):
         g = grad + weight_decay * p if weight_decay != 0 else grad
+        tmp = scratch(p)  # one reused array for the temporaries below
         if momentum != 0:
             buf = momentum_buffers[i]
             if buf is None:
@@ -35,10 +36,9 @@ def sgd(
                 momentum_buffers[i] = buf
             else:
                 buf *= momentum
-                buf += np.multiply(g, 1 - dampening, out=scratch(p))
-            g = np.add(g, np.multiply(buf, momentum, out=scratch(p)), out=scratch(p)) \
-                if nesterov else buf
-        p -= np.multiply(g, lr, out=scratch(p))
+                buf += np.multiply(g, 1 - dampening, out=tmp)
+            g = np.add(g, np.multiply(buf, momentum, out=tmp), out=tmp) if nesterov else buf
+        p -= np.multiply(g, lr, out=tmp)
 
 
 class SGD(Optimizer):
