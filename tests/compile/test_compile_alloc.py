@@ -80,10 +80,10 @@ def test_lenet5_adam_replay_allocates_no_activation_sized_array() -> None:
 
     step = ag.compile(train)
     rng = np.random.default_rng(0)
-    x = ag.tensor(rng.standard_normal((8, 1, 28, 28)).astype(np.float32))
-    y = ag.tensor(rng.integers(0, 10, 8))
+    x = ag.tensor(rng.standard_normal((16, 1, 28, 28)).astype(np.float32))
+    y = ag.tensor(rng.integers(0, 10, 16))
     peak = _peak_per_replay(step, x, y)
-    second_pool = 8 * 16 * 5 * 5 * 4  # bytes of the second pooling's output, (8, 16, 5, 5)
+    second_pool = 16 * 16 * 5 * 5 * 4  # bytes of the second pooling's output, (16, 16, 5, 5)
     assert peak < second_pool, (peak, second_pool)
     lines = str(step.plan).splitlines()
     for name in ("conv2d ", "max_pool2d ", "conv2d_grad_weight", "max_pool2d_scatter"):
