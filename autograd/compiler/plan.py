@@ -179,16 +179,20 @@ class Plan:
         where, what = s.target
         gvid, out = s.grad, s.out
         fixed = what if where == "ext" else None  # a parameter, else the call's input `what`
-        # A `.grad` set from None gets this step's buffer: the next replay rewrites it in place
-        # (as zero_grad(set_to_none=False) would) instead of copying into a new array.
-        buf = np.empty_like(self.values[gvid].array)
+        # A parameter's `.grad` set from None gets this step's buffer: the next replay rewrites
+        # it in place (as zero_grad(set_to_none=False) would) instead of copying into a new
+        # array. A call input's `.grad` stays a copy: the caller keeps its inputs.
+        buf = np.empty_like(self.values[gvid].array) if fixed is not None else None
 
         def run(S: list[Any]) -> None:
             t = fixed if fixed is not None else self.call_inputs[what]
             g = S[gvid]
             if t.grad is None:
-                np.copyto(buf, g)
-                t.grad = Tensor(buf)
+                if buf is None:
+                    t.grad = Tensor(np.array(g, copy=True))
+                else:
+                    np.copyto(buf, g)
+                    t.grad = Tensor(buf)
             elif t.grad.grad_fn is not None:
                 t.grad = t.grad + Tensor(g)
             else:
