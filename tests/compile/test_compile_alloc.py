@@ -163,3 +163,28 @@ def test_kernel_out_is_checked() -> None:
         kernels.matmul(a, a.T, out=np.empty((4, 5)))
     with pytest.raises(ValueError, match="linear: out must be"):
         kernels.linear(a, a, out=np.empty((4, 4), dtype=np.float32))
+
+
+def test_parameter_grad_reuses_its_buffer_and_input_grad_stays_a_copy() -> None:
+    ag.manual_seed(0)
+    lin = nn.Linear(4, 3)
+    opt = optim.SGD(lin.parameters(), lr=0.0)
+
+    def grads(x: ag.Tensor) -> ag.Tensor:
+        opt.zero_grad()  # .grad = None, replayed as a host step
+        loss = lin(x).sum()
+        loss.backward()
+        return loss
+
+    step = ag.compile(grads)
+    xs = [ag.randn(5, 4, requires_grad=True) for _ in range(4)]
+    seen = []
+    for x in xs:
+        step(x)
+        seen.append((lin.weight.grad.data, x.grad.data.copy(), x.grad.data))
+    assert step.traces == 2
+    assert seen[2][0] is seen[3][0]  # replays rewrite the weight's .grad array in place
+    np.testing.assert_allclose(seen[3][0], np.broadcast_to(xs[3].data.sum(axis=0), (3, 4)),
+                               rtol=1e-6)
+    assert seen[2][2] is not seen[3][2]  # each input keeps its own gradient
+    np.testing.assert_array_equal(seen[2][2], seen[2][1])
