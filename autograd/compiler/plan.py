@@ -57,6 +57,7 @@ class Plan:
         returned = {obj for kind, obj in outputs if kind == "read"}
         self.guards = [s for s in self.steps if s.kind == "read" and id(s) not in returned]
         self.buffers: dict[int, np.ndarray] = {}  # preallocated outputs, reused every replay
+        self.grad_buffers: dict[int, np.ndarray] = {}  # parameters' .grad arrays, by accum out
         self.groups: list[Any] = []  # what each runner runs: a Step, or a fused kernel
         self.runners: list[Callable[[list[Any]], None]] = []
         from autograd.compiler.fuse import Kernel, fuse
@@ -182,7 +183,9 @@ class Plan:
         # A parameter's `.grad` set from None gets this step's buffer: the next replay rewrites
         # it in place (as zero_grad(set_to_none=False) would) instead of copying into a new
         # array. A call input's `.grad` stays a copy: the caller keeps its inputs.
-        buf = np.empty_like(self.values[gvid].array) if fixed is not None else None
+        buf = None
+        if fixed is not None:
+            buf = self.grad_buffers[out] = np.empty_like(self.values[gvid].array)
 
         def run(S: list[Any]) -> None:
             t = fixed if fixed is not None else self.call_inputs[what]
@@ -303,7 +306,7 @@ class Plan:
 
     def owns(self, vid: int) -> bool:
         """Whether value `vid` lives in a buffer the next replay overwrites in place."""
-        return vid in self.buffers
+        return vid in self.buffers or vid in self.grad_buffers
 
     def __str__(self) -> str:
         from autograd.compiler.show import describe_plan
