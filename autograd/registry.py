@@ -29,7 +29,10 @@ class Primitive:
     `saves` lists what the VJPs read back ("inputs", "output"): the engine checks that those
     tensors were not modified in place between forward and backward. `has_aux` forwards
     return `(out, aux)`; `aux` (e.g. argmax indices) is kept on the node and handed to the
-    VJPs as the keyword `aux`. A VJP of `None` means "zero / not differentiable".
+    VJPs as the keyword `aux`. A VJP of `None` means "zero / not differentiable". `into`,
+    when registered (`definto`), computes exactly what `forward` computes into a given
+    array, `into(out, *arrays, **params)` (`out` the pair (output, aux) for `has_aux`):
+    ag.compile's replays use it to reuse one buffer.
     """
 
     __slots__ = (
@@ -37,6 +40,8 @@ class Primitive:
         "forward",
         "vjps",
         "vjp_any",
+        "into",
+        "vjp_intos",
         "check",
         "saves",
         "has_aux",
@@ -64,6 +69,8 @@ class Primitive:
         self.forward = forward
         self.vjps: tuple[VJP | None, ...] | None = None
         self.vjp_any: VJP | None = None
+        self.into: Callable[..., None] | None = None
+        self.vjp_intos: tuple[Callable[..., None] | None, ...] = ()
         self.check = check
         self.saves = saves
         self.has_aux = has_aux
@@ -91,6 +98,17 @@ class Primitive:
     def defvjp_argnum(self, vjp: VJP) -> Primitive:
         """Register one VJP for variadic ops: `vjp(i, g, ans, *inputs, **params)`."""
         self.vjp_any = vjp
+        return self
+
+    def definto(self, into: Callable[..., None]) -> Primitive:
+        """Register `into(out, *arrays, **params)`: the forward written into `out`, bit for bit."""
+        self.into = into
+        return self
+
+    def defvjp_into(self, *intos: Callable[..., None] | None) -> Primitive:
+        """Register per input `into(out, g, ans, *arrays, **params)`: that VJP on ndarrays
+        written into `out` (the input's shape and dtype), bit for bit; None where there is none."""
+        self.vjp_intos = intos
         return self
 
     def vjp_for(self, i: int) -> VJP | None:

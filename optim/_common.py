@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
+from autograd.kernels import workspace
 from optim.optimizer import bump_version, check_number
 
 Items = list[tuple[Tensor, np.ndarray, dict]]
@@ -34,6 +35,12 @@ def count_step(
             if name not in state:
                 state[name] = np.zeros_like(p.data)
         state["step"] += 1
+
+
+def scratch(like: np.ndarray) -> np.ndarray:
+    """A reused array shaped like `like` for an update's temporaries (contents undefined), so
+    a step allocates nothing once the largest parameter's scratch exists."""
+    return workspace("optim:scratch", like.shape, like.dtype)
 
 
 def arrays(items: Items) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, zeros
+from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, scratch, zeros
 from optim.optimizer import Optimizer, ParamsT
 
 
@@ -38,19 +38,22 @@ def adam(
         zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True)
     ):
         g = decayed(p, grad, weight_decay, lr, decoupled_weight_decay)
+        # NOTE: one reused scratch array: (1-b1) g -> (1-b2) g**2 -> denom -> the update
+        tmp = scratch(p)
         m *= beta1
-        m += (1 - beta1) * g
+        m += np.multiply(g, 1 - beta1, out=tmp)
         v *= beta2
-        v += (1 - beta2) * np.square(g)
+        np.square(g, out=tmp)
+        tmp *= 1 - beta2
+        v += tmp
         bias_correction1 = 1 - beta1**step
         bias_correction2_sqrt = math.sqrt(1 - beta2**step)
         if amsgrad:
             v_max = max_exp_avg_sqs[i]
             np.maximum(v_max, v, out=v_max)
-            denom = np.sqrt(v_max)
+            denom = np.sqrt(v_max, out=tmp)
         else:
-            denom = np.sqrt(v)
-        # NOTE: one scratch array: denom -> sqrt(v)/sqrt(bc2) + eps -> the update itself
+            denom = np.sqrt(v, out=tmp)
         denom /= bias_correction2_sqrt
         denom += eps
         update = np.divide(m, denom, out=denom)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from optim._common import scratch
 from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
 
 
@@ -27,6 +28,7 @@ def sgd(
     """
     for i, (p, grad) in enumerate(zip(params, grads, strict=True)):
         g = grad + weight_decay * p if weight_decay != 0 else grad
+        tmp = scratch(p)  # one reused array for the temporaries below
         if momentum != 0:
             buf = momentum_buffers[i]
             if buf is None:
@@ -34,9 +36,9 @@ def sgd(
                 momentum_buffers[i] = buf
             else:
                 buf *= momentum
-                buf += (1 - dampening) * g
-            g = g + momentum * buf if nesterov else buf
-        p -= lr * g
+                buf += np.multiply(g, 1 - dampening, out=tmp)
+            g = np.add(g, np.multiply(buf, momentum, out=tmp), out=tmp) if nesterov else buf
+        p -= np.multiply(g, lr, out=tmp)
 
 
 class SGD(Optimizer):

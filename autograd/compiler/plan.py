@@ -57,6 +57,7 @@ class Plan:
         returned = {obj for kind, obj in outputs if kind == "read"}
         self.guards = [s for s in self.steps if s.kind == "read" and id(s) not in returned]
         self.buffers: dict[int, np.ndarray] = {}  # preallocated outputs, reused every replay
+        self.grad_buffers: dict[int, np.ndarray] = {}  # parameters' .grad arrays, by accum out
         self.groups: list[Any] = []  # what each runner runs: a Step, or a fused kernel
         self.runners: list[Callable[[list[Any]], None]] = []
         from autograd.compiler.fuse import Kernel, fuse
@@ -96,6 +97,9 @@ class Plan:
         forward, params, ins, out, aux = s.prim.forward, s.params, s.ins, s.out, s.aux
         casts = s.casts if any(c is not None for c in s.casts) else None
         dynamic = s.dyn
+        into = s.prim.into
+        if into is not None and casts is None:
+            return self._run_into(s, into)
 
         def run(S: list[Any]) -> None:
             kw = _params(params, dynamic, S) if dynamic else params
@@ -109,19 +113,34 @@ class Plan:
 
         return run
 
-    def _run_sum(self, s: Step) -> Callable[[list[Any]], None]:
-        first, second, *rest = s.ins
-        out = s.out
+    def _run_into(self, s: Step, into: Callable[..., None]) -> Callable[[list[Any]], None]:
+        """An op written by its primitive's `into` variant into the step's buffer."""
+        params, ins, dynamic = s.params, s.ins, s.dyn
+        buf: Any = self.buffer(s.out)
+        if s.aux is not None:
+            buf = (buf, self.buffer(s.aux))
 
         def run(S: list[Any]) -> None:
-            acc = np.add(S[first], S[second])
+            kw = _params(params, dynamic, S) if dynamic else params
+            into(buf, *[None if i is None else S[i] for i in ins], **kw)
+
+        return run
+
+    def _run_sum(self, s: Step) -> Callable[[list[Any]], None]:
+        first, second, *rest = s.ins
+        acc = self.buffer(s.out)
+
+        def run(S: list[Any]) -> None:
+            np.add(S[first], S[second], out=acc)
             for i in rest:
-                acc = np.add(acc, S[i])
-            S[out] = acc
+                np.add(acc, S[i], out=acc)
 
         return run
 
     def _run_vjp(self, s: Step) -> Callable[[list[Any]], None]:
+        intos = s.prim.vjp_intos
+        if s.index < len(intos) and intos[s.index] is not None and s.aux is None:
+            return self._run_vjp_into(s, intos[s.index])
         vjp = s.prim.vjp_for(s.index)
         params, aux, out, dynamic = s.params, s.aux, s.out, s.dyn
         shape, dtype = s.fit
@@ -146,16 +165,37 @@ class Plan:
 
         return run
 
+    def _run_vjp_into(self, s: Step, into: Callable[..., None]) -> Callable[[list[Any]], None]:
+        """A VJP written by its registered `into` variant into the step's buffer."""
+        params, dynamic, vids = s.params, s.dyn, [s.grad, s.ans, *s.ins]
+        buf = self.buffer(s.out)
+
+        def run(S: list[Any]) -> None:
+            kw = _params(params, dynamic, S) if dynamic else params
+            into(buf, *[None if v is None else S[v] for v in vids], **kw)
+
+        return run
+
     def _run_accum(self, s: Step) -> Callable[[list[Any]], None]:
         where, what = s.target
         gvid, out = s.grad, s.out
         fixed = what if where == "ext" else None  # a parameter, else the call's input `what`
+        # A parameter's `.grad` set from None gets this step's buffer: the next replay rewrites
+        # it in place (as zero_grad(set_to_none=False) would) instead of copying into a new
+        # array. A call input's `.grad` stays a copy: the caller keeps its inputs.
+        buf = None
+        if fixed is not None:
+            buf = self.grad_buffers[out] = np.empty_like(self.values[gvid].array)
 
         def run(S: list[Any]) -> None:
             t = fixed if fixed is not None else self.call_inputs[what]
             g = S[gvid]
             if t.grad is None:
-                t.grad = Tensor(np.array(g, copy=True))
+                if buf is None:
+                    t.grad = Tensor(np.array(g, copy=True))
+                else:
+                    np.copyto(buf, g)
+                    t.grad = Tensor(buf)
             elif t.grad.grad_fn is not None:
                 t.grad = t.grad + Tensor(g)
             else:
@@ -266,7 +306,7 @@ class Plan:
 
     def owns(self, vid: int) -> bool:
         """Whether value `vid` lives in a buffer the next replay overwrites in place."""
-        return vid in self.buffers
+        return vid in self.buffers or vid in self.grad_buffers
 
     def __str__(self) -> str:
         from autograd.compiler.show import describe_plan

@@ -29,7 +29,10 @@ def _size(plan: Any, vid: int | None) -> str:
     arr = plan.S[vid] if plan.S[vid] is not None else v.array
     if getattr(arr, "shape", None) is None:
         return "-"
-    where = "buffer" if plan.owns(vid) else "fresh"
+    if plan.owns(vid):
+        where = "buffer"
+    else:  # a view (transpose, broadcast_to) makes no new data array
+        where = "view" if getattr(arr, "base", None) is not None else "allocates"
     return f"{tuple(arr.shape)} {arr.dtype} {arr.nbytes / 1024:.1f} KiB {where}"
 
 
@@ -38,7 +41,8 @@ def describe_plan(plan: Any) -> str:
     n = max(plan.timed, 1)
     lines = [
         f"compiled plan: {len(plan.runners)} kernels over {len(plan.steps)} recorded steps, "
-        f"{sum(b.nbytes for b in plan.buffers.values()) / 1024:.1f} KiB of reused buffers",
+        f"{sum(b.nbytes for b in plan.buffers.values()) / 1024:.1f} KiB of reused buffers "
+        f"(+ {sum(b.nbytes for b in plan.grad_buffers.values()) / 1024:.1f} KiB of .grad)",
         f"{'#':>4}  {'us/call':>9}  {'kernel':<44} output",
     ]
     for k, item in enumerate(plan.groups):

@@ -7,7 +7,7 @@ in the fused epilogue). Products run single-threaded BLAS on the kernel workers,
 threaded BLAS (see ``matmul``). Nothing here imports tracegrad.
 """
 
-from ._runtime import clear_workspaces
+from ._runtime import clear_workspaces, workspace
 from .compiling import compile_count
 from .conv import (
     conv2d_backward_bias,
@@ -42,4 +42,5 @@ __all__ = [
     "max_pool2d_forward",
     "pool2d_output_shape",
     "warmup",
+    "workspace",
 ]

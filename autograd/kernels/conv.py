@@ -32,6 +32,7 @@ from ._runtime import (
     blas_single_thread,
     check_ndim,
     num_threads,
+    result_array,
     run_parallel,
     workspace,
 )
@@ -176,10 +177,13 @@ def _packed_shape(w_shape: Sequence[int], groups: int, mode: int) -> tuple[int, 
     return (groups, OC // groups, Cg * KH * KW)
 
 
-def _pack_weight(w: np.ndarray, groups: int, mode: int) -> np.ndarray:
+_NO_BIAS = {np.dtype(d): np.zeros(0, d) for d in (np.float32, np.float64)}
+
+
+def _pack_weight(w: np.ndarray, groups: int, mode: int, reuse: bool = False) -> np.ndarray:
     """(OC, Cg, KH, KW) -> contiguous: (G*KH, OC/G, Cg*KW) for implicit GEMM (a matrix per
     group and kernel row, columns (c, kw)), else (G, OC/G, K) with columns (c, kh, kw) for
-    im2col, (kh, kw, c) for NHWC."""
+    im2col, (kh, kw, c) for NHWC; ``reuse`` packs into a workspace instead of a new array."""
     OC, Cg, KH, KW = w.shape
     w5 = w.reshape(groups, OC // groups, Cg, KH, KW)
     if mode == _IMPLICIT:
@@ -188,20 +192,27 @@ def _pack_weight(w: np.ndarray, groups: int, mode: int) -> np.ndarray:
         wp = w5.transpose(0, 1, 3, 4, 2)
     else:
         return w.reshape(_packed_shape(w.shape, groups, mode))
-    return np.ascontiguousarray(wp).reshape(_packed_shape(w.shape, groups, mode))
+    if not reuse:
+        return np.ascontiguousarray(wp).reshape(_packed_shape(w.shape, groups, mode))
+    packed = workspace("conv2d_wp", wp.shape, wp.dtype)
+    np.copyto(packed, wp)
+    return packed.reshape(_packed_shape(w.shape, groups, mode))
+
+
+def _unpacked(wp: np.ndarray, w_shape: Sequence[int], mode: int) -> np.ndarray:
+    """The packed weight seen in (OC, Cg, KH, KW) order, as a view (groups may stay split)."""
+    OC, Cg, KH, KW = w_shape
+    if mode == _IMPLICIT:
+        G = wp.shape[0] // KH
+        return wp.reshape(G, KH, OC // G, Cg, KW).transpose(0, 2, 3, 1, 4)
+    if mode == _NHWC:
+        return wp.reshape(OC, KH, KW, Cg).transpose(0, 3, 1, 2)
+    return wp
 
 
 def _unpack_weight(wp: np.ndarray, w_shape: Sequence[int], mode: int) -> np.ndarray:
     """Inverse of ``_pack_weight``."""
-    OC, Cg, KH, KW = w_shape
-    if mode == _IMPLICIT:
-        G = wp.shape[0] // KH
-        w = wp.reshape(G, KH, OC // G, Cg, KW).transpose(0, 2, 3, 1, 4)
-    elif mode == _NHWC:
-        w = wp.reshape(OC, KH, KW, Cg).transpose(0, 3, 1, 2)
-    else:
-        return np.ascontiguousarray(wp).reshape(w_shape)
-    return np.ascontiguousarray(w).reshape(w_shape)
+    return np.ascontiguousarray(_unpacked(wp, w_shape, mode)).reshape(w_shape)
 
 
 def _as_int_params(op, stride, padding, dilation):  # type: ignore[no-untyped-def]
@@ -217,21 +228,24 @@ def conv2d_forward(
     padding: Pair = 0,
     dilation: Pair = 1,
     groups: int = 1,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Cross-correlation of x (N, C, H, W) with w (OC, C/groups, KH, KW), plus bias b (OC,)."""
+    """Cross-correlation of x (N, C, H, W) with w (OC, C/groups, KH, KW), plus bias b (OC,);
+    written into ``out`` (C-contiguous, the result's shape and dtype) when given."""
     op = "conv2d"
-    x, w, b = as_float_arrays(op, ("input", "weight", "bias"), x, w, b)
+    reuse = out is not None
+    x, w, b = as_float_arrays(op, ("input", "weight", "bias"), x, w, b, reuse=reuse)
     check_ndim(op, "input", x, 4)
     check_ndim(op, "weight", w, 4)
     N, OC, OH, OW = conv2d_output_shape(x.shape, w.shape, stride, padding, dilation, groups)
     if b is None:
-        b = np.zeros(0, dtype=x.dtype)
+        b = _NO_BIAS[x.dtype]
     elif b.shape != (OC,):
         raise ValueError(f"{op}: bias must have shape ({OC},) for weight {w.shape}, got {b.shape}")
     (sh, sw), (ph, pw), (dh, dw) = _as_int_params(op, stride, padding, dilation)
     C = x.shape[1]
     KH, KW = w.shape[2], w.shape[3]
-    y = np.empty((N, OC, OH, OW), dtype=x.dtype)
+    y = result_array(op, out, (N, OC, OH, OW), x.dtype)
     if y.size == 0:
         return y
     if x.shape[1] == 0:  # no input channels: the output is just the bias
@@ -240,7 +254,7 @@ def conv2d_forward(
     mode = _mode(C, groups, sh, sw)
     L, fixed = _geometry(mode, x.shape, OC, KH, KW, OH, OW, (ph, pw), dw)
     T, nb = _chunking(mode, N, C, OC, KH, KW, L, x.itemsize)
-    wp = _pack_weight(w, groups, mode)
+    wp = _pack_weight(w, groups, mode, reuse)
     ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, x.dtype)
     with blas_single_thread():
         run_parallel(FORWARD[mode], T, x, wp, b, y, ws, KH, KW, sh, sw, ph, pw, dh, dw, nb)
@@ -260,10 +274,12 @@ def conv2d_backward_input(
     padding: Pair = 0,
     dilation: Pair = 1,
     groups: int = 1,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Gradient of conv2d w.r.t. its input, of shape ``x_shape``."""
+    """Gradient of conv2d w.r.t. its input, of shape ``x_shape`` (into ``out`` if given)."""
     op = "conv2d_backward_input"
-    gy, w = as_float_arrays(op, ("grad_output", "weight"), gy, w)
+    reuse = out is not None
+    gy, w = as_float_arrays(op, ("grad_output", "weight"), gy, w, reuse=reuse)
     check_ndim(op, "weight", w, 4)
     x_shape = tuple(int(v) for v in x_shape)
     expected = conv2d_output_shape(x_shape, w.shape, stride, padding, dilation, groups, op)
@@ -272,7 +288,7 @@ def conv2d_backward_input(
     N, C = x_shape[0], x_shape[1]
     OC, _, KH, KW = w.shape
     OH, OW = expected[2], expected[3]
-    gx = np.empty(x_shape, dtype=gy.dtype)
+    gx = result_array(op, out, x_shape, gy.dtype)
     if gx.size == 0:
         return gx
     if OC == 0:
@@ -282,7 +298,7 @@ def conv2d_backward_input(
     mode = _mode(C, groups, sh, sw, junk_safe=_all_finite(w), op="backward_input")
     L, fixed = _geometry(mode, x_shape, OC, KH, KW, OH, OW, (ph, pw), dw)
     T, nb = _chunking(mode, N, C, OC, KH, KW, L, gy.itemsize)
-    wp = _pack_weight(w, groups, mode)
+    wp = _pack_weight(w, groups, mode, reuse)
     ws = _workspace(mode, T, nb, C, OC, KH, KW, L, fixed, gy.dtype)
     with blas_single_thread():
         run_parallel(BACKWARD_INPUT[mode], T, gy, wp, gx, ws, KH, KW, sh, sw, ph, pw, dh, dw,
@@ -298,10 +314,11 @@ def conv2d_backward_weight(
     padding: Pair = 0,
     dilation: Pair = 1,
     groups: int = 1,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Gradient of conv2d w.r.t. its weight, of shape ``w_shape``."""
+    """Gradient of conv2d w.r.t. its weight, of shape ``w_shape`` (into ``out`` if given)."""
     op = "conv2d_backward_weight"
-    gy, x = as_float_arrays(op, ("grad_output", "input"), gy, x)
+    gy, x = as_float_arrays(op, ("grad_output", "input"), gy, x, reuse=out is not None)
     check_ndim(op, "input", x, 4)
     w_shape = tuple(int(v) for v in w_shape)
     expected = conv2d_output_shape(x.shape, w_shape, stride, padding, dilation, groups, op)
@@ -311,8 +328,13 @@ def conv2d_backward_weight(
     OC, Cg, KH, KW = w_shape
     OH, OW = expected[2], expected[3]
     Kg = Cg * KH * KW
+    if out is not None:
+        out = result_array(op, out, w_shape, gy.dtype)
     if N == 0 or OC == 0 or Kg == 0:
-        return np.zeros(w_shape, dtype=gy.dtype)
+        if out is None:
+            return np.zeros(w_shape, dtype=gy.dtype)
+        out[...] = 0
+        return out
     # junk columns of the padded grid meet the input: 0 * inf would leak NaN into gw
     mode = _mode(C, groups, sh, sw, junk_safe=_all_finite(x), op="backward_weight")
     L, fixed = _geometry(mode, x.shape, OC, KH, KW, OH, OW, (ph, pw), dw)
@@ -322,7 +344,13 @@ def conv2d_backward_weight(
     with blas_single_thread():
         run_parallel(BACKWARD_WEIGHT[mode], T, gy, x, gwp, ws, KH, KW, sh, sw, ph, pw, dh,
                      dw, nb)
-    return _unpack_weight(gwp.sum(axis=0), w_shape, mode)
+    if out is None:
+        return _unpack_weight(gwp.sum(axis=0), w_shape, mode)
+    summed = workspace("conv2d_gw_sum", gwp.shape[1:], gy.dtype)
+    np.sum(gwp, axis=0, out=summed)
+    view = _unpacked(summed, w_shape, mode)
+    np.copyto(out.reshape(view.shape), view)
+    return out
 
 
 def conv2d_backward_bias(gy: np.ndarray) -> np.ndarray:

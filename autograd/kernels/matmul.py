@@ -18,7 +18,14 @@ import math
 import numpy as np
 from numba import njit
 
-from ._runtime import JIT_OPTIONS, as_float_arrays, blas_single_thread, num_threads, run_parallel
+from ._runtime import (
+    JIT_OPTIONS,
+    as_float_arrays,
+    blas_single_thread,
+    num_threads,
+    result_array,
+    run_parallel,
+)
 from .blas import gemm
 
 __all__ = ["matmul", "linear", "ACTIVATIONS"]
@@ -198,12 +205,14 @@ def _not_aligned(op: str, sa: tuple, sb: tuple) -> ValueError:
                       f"!= {kb} (dim {dim_b})")
 
 
-def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` with NumPy semantics (1-D operands, broadcast batch dims), float32/float64."""
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` with NumPy semantics (1-D operands, broadcast batch dims), float32/float64;
+    written into ``out`` (C-contiguous, the result's shape and dtype) when given."""
     op = "matmul"
-    a, b = as_float_arrays(op, ("a", "b"), a, b)
+    a, b = as_float_arrays(op, ("a", "b"), a, b, reuse=out is not None)
     if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.size and b.size:
-        c = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)  # the common case, fast
+        shape = (a.shape[0], b.shape[1])
+        c = result_array(op, out, shape, a.dtype)  # the common case, fast
         _product(a, b, False, c, _NO_BIAS[c.dtype], -1)
         return c
     if a.ndim == 0 or b.ndim == 0:
@@ -233,7 +242,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     B = math.prod(batch)
     ba = math.prod(a2.shape[:-2])
     bb = math.prod(b2.shape[:-2])
-    c = np.empty((B, M, N), dtype=a.dtype)
+    c = result_array(op, out, final_shape, a.dtype).reshape((B, M, N))
     if c.size == 0:
         return c.reshape(final_shape)
     if K == 0:
@@ -268,14 +277,16 @@ def _index(src_batch: tuple, batch: tuple) -> np.ndarray:
 
 
 def linear(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, activation: str | None = None
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, activation: str | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``act(x @ w.T + b)`` with w in PyTorch layout (out, in); bias and activation fused."""
+    """``act(x @ w.T + b)`` with w in PyTorch layout (out, in); bias and activation fused;
+    written into ``out`` (C-contiguous, the result's shape and dtype) when given."""
     op = "linear"
     if activation not in ACTIVATIONS:
         raise ValueError(f"{op}: activation must be one of {list(ACTIVATIONS)}, got "
                          f"{activation!r}")
-    x, w, b = as_float_arrays(op, ("input", "weight", "bias"), x, w, b)
+    x, w, b = as_float_arrays(op, ("input", "weight", "bias"), x, w, b, reuse=out is not None)
     if w.ndim != 2:
         raise ValueError(f"{op}: weight must be 2-D (out, in), got shape {w.shape}")
     if x.ndim < 1:
@@ -289,7 +300,7 @@ def linear(
     lead = x.shape[:-1]
     x2 = x.reshape(-1, in_f)
     M = x2.shape[0]
-    y = np.empty((M, out_f), dtype=x.dtype)
+    y = result_array(op, out, lead + (out_f,), x.dtype).reshape((M, out_f))
     act = ACTIVATIONS[activation]
     if y.size == 0:
         return y.reshape(lead + (out_f,))

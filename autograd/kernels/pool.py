@@ -16,7 +16,15 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from ._runtime import JIT_OPTIONS, as_float_arrays, as_pair, check_ndim, num_threads, run_parallel
+from ._runtime import (
+    JIT_OPTIONS,
+    as_float_arrays,
+    as_pair,
+    check_ndim,
+    num_threads,
+    result_array,
+    run_parallel,
+)
 
 __all__ = [
     "pool2d_output_shape",
@@ -265,15 +273,18 @@ def _threads(planes: int, elements: int) -> int:
 def max_pool2d_forward(
     x: np.ndarray, kernel: Pair, stride: Pair | None = None, padding: Pair = 0,
     dilation: Pair = 1, ceil_mode: bool = False,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Max pooling; returns (y, argmax) with argmax the int64 flat index in each input plane."""
+    """Max pooling; returns (y, argmax) with argmax the int64 flat index in each input plane
+    (written into the pair ``out`` when given)."""
     op = "max_pool2d"
-    (x,) = as_float_arrays(op, ("input",), x)
+    (x,) = as_float_arrays(op, ("input",), x, reuse=out is not None)
     check_ndim(op, "input", x, 4)
     N, C, OH, OW = pool2d_output_shape(x.shape, kernel, stride, padding, op, dilation, ceil_mode)
     params = _params(op, kernel, stride, padding, dilation)
-    y = np.empty((N, C, OH, OW), dtype=x.dtype)
-    am = np.empty((N, C, OH, OW), dtype=np.int64)
+    y_out, am_out = (None, None) if out is None else out
+    y = result_array(op, y_out, (N, C, OH, OW), x.dtype)
+    am = result_array(op, am_out, (N, C, OH, OW), np.dtype(np.int64))
     if y.size:
         P = N * C
         H, W = x.shape[2], x.shape[3]
@@ -286,10 +297,12 @@ def max_pool2d_forward(
     return y, am
 
 
-def max_pool2d_backward(gy: np.ndarray, argmax: np.ndarray, x_shape: Sequence[int]) -> np.ndarray:
-    """Gradient of max pooling: route each gy element to its saved argmax position."""
+def max_pool2d_backward(gy: np.ndarray, argmax: np.ndarray, x_shape: Sequence[int],
+                        out: np.ndarray | None = None) -> np.ndarray:
+    """Gradient of max pooling: route each gy element to its saved argmax position (into
+    ``out`` when given)."""
     op = "max_pool2d_backward"
-    (gy,) = as_float_arrays(op, ("grad_output",), gy)
+    (gy,) = as_float_arrays(op, ("grad_output",), gy, reuse=out is not None)
     x_shape = tuple(int(v) for v in x_shape)
     if len(x_shape) != 4:
         raise ValueError(f"{op}: input shape must be 4-D, got {x_shape}")
@@ -303,7 +316,7 @@ def max_pool2d_backward(gy: np.ndarray, argmax: np.ndarray, x_shape: Sequence[in
     argmax = np.ascontiguousarray(argmax, dtype=np.int64)
     if argmax.size and (argmax.min() < 0 or argmax.max() >= H * W):
         raise ValueError(f"{op}: argmax holds indices outside the {H}x{W} input plane")
-    gx = np.empty(x_shape, dtype=gy.dtype)
+    gx = result_array(op, out, x_shape, gy.dtype)
     if gx.size:
         P = N * C
         OH, OW = gy.shape[2], gy.shape[3]
@@ -315,14 +328,15 @@ def max_pool2d_backward(gy: np.ndarray, argmax: np.ndarray, x_shape: Sequence[in
 def avg_pool2d_forward(
     x: np.ndarray, kernel: Pair, stride: Pair | None = None, padding: Pair = 0,
     count_include_pad: bool = True, ceil_mode: bool = False, divisor_override: int = 0,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Average pooling (see the module docstring for the divisor)."""
+    """Average pooling (see the module docstring for the divisor), into ``out`` if given."""
     op = "avg_pool2d"
-    (x,) = as_float_arrays(op, ("input",), x)
+    (x,) = as_float_arrays(op, ("input",), x, reuse=out is not None)
     check_ndim(op, "input", x, 4)
     N, C, OH, OW = pool2d_output_shape(x.shape, kernel, stride, padding, op, 1, ceil_mode)
     params = _params(op, kernel, stride, padding)
-    y = np.empty((N, C, OH, OW), dtype=x.dtype)
+    y = result_array(op, out, (N, C, OH, OW), x.dtype)
     if y.size:
         P = N * C
         H, W = x.shape[2], x.shape[3]
@@ -339,17 +353,17 @@ def avg_pool2d_forward(
 def avg_pool2d_backward(
     gy: np.ndarray, x_shape: Sequence[int], kernel: Pair, stride: Pair | None = None,
     padding: Pair = 0, count_include_pad: bool = True, ceil_mode: bool = False,
-    divisor_override: int = 0,
+    divisor_override: int = 0, out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Gradient of average pooling w.r.t. its input."""
+    """Gradient of average pooling w.r.t. its input (into ``out`` when given)."""
     op = "avg_pool2d_backward"
-    (gy,) = as_float_arrays(op, ("grad_output",), gy)
+    (gy,) = as_float_arrays(op, ("grad_output",), gy, reuse=out is not None)
     x_shape = tuple(int(v) for v in x_shape)
     expected = pool2d_output_shape(x_shape, kernel, stride, padding, op, 1, ceil_mode)
     if gy.shape != expected:
         raise ValueError(f"{op}: grad_output has shape {gy.shape}, expected {expected}")
     params = _params(op, kernel, stride, padding)
-    gx = np.empty(x_shape, dtype=gy.dtype)
+    gx = result_array(op, out, x_shape, gy.dtype)
     if gx.size:
         N, C, H, W = x_shape
         P = N * C

@@ -36,6 +36,9 @@ def conv2d(
     return kernels.conv2d_forward(x, w, b, stride, padding, dilation, groups)
 
 
+# The `into` variants pass the op's keywords straight on: the kernels take the same names and
+# defaults (pooling's `kernel_size` is their first parameter after the arrays).
+conv2d.definto(lambda out, x, w, b, **p: kernels.conv2d_forward(x, w, b, **p, out=out))
 conv2d.defvjp(
     lambda g, ans, x, w, b, **p: conv2d_grad_input(g, w, x_shape=x.shape, **p),
     lambda g, ans, x, w, b, **p: conv2d_grad_weight(g, x, w_shape=w.shape, **p),
@@ -53,6 +56,9 @@ def conv2d_grad_input(
     )
 
 
+conv2d_grad_input.definto(
+    lambda out, g, w, **p: kernels.conv2d_backward_input(g, w, **p, out=out)
+)
 conv2d_grad_input.defvjp(
     lambda u, ans, g, w, x_shape, **p: conv2d(u, w, None, **p),
     lambda u, ans, g, w, x_shape, **p: conv2d_grad_weight(g, u, w_shape=w.shape, **p),
@@ -69,6 +75,9 @@ def conv2d_grad_weight(
     )
 
 
+conv2d_grad_weight.definto(
+    lambda out, g, x, **p: kernels.conv2d_backward_weight(g, x, **p, out=out)
+)
 conv2d_grad_weight.defvjp(
     lambda v, ans, g, x, w_shape, **p: conv2d(x, v, None, **p),
     lambda v, ans, g, x, w_shape, **p: conv2d_grad_input(g, v, x_shape=x.shape, **p),
@@ -92,6 +101,9 @@ def max_pool2d(
     return kernels.max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode)
 
 
+max_pool2d.definto(  # out: the pair (output, argmax)
+    lambda out, x, kernel_size, **p: kernels.max_pool2d_forward(x, kernel_size, **p, out=out)
+)
 max_pool2d.defvjp(
     lambda g, ans, x, aux, **p: max_pool2d_scatter(g, argmax=aux, x_shape=x.shape)
 )
@@ -105,6 +117,9 @@ def max_pool2d_scatter(
     return kernels.max_pool2d_backward(g, argmax, x_shape)
 
 
+max_pool2d_scatter.definto(
+    lambda out, g, argmax, x_shape: kernels.max_pool2d_backward(g, argmax, x_shape, out=out)
+)
 max_pool2d_scatter.defvjp(
     lambda u, ans, g, argmax, x_shape: max_pool2d_gather(u, argmax=argmax)
 )
@@ -143,6 +158,9 @@ def avg_pool2d(
     )
 
 
+avg_pool2d.definto(
+    lambda out, x, kernel_size, **p: kernels.avg_pool2d_forward(x, kernel_size, **p, out=out)
+)
 avg_pool2d.defvjp(
     lambda g, ans, x, **p: avg_pool2d_grad(g, x_shape=x.shape, **p)
 )
@@ -166,6 +184,11 @@ def avg_pool2d_grad(
     )
 
 
+avg_pool2d_grad.definto(
+    lambda out, g, x_shape, kernel_size, **p: kernels.avg_pool2d_backward(
+        g, x_shape, kernel_size, **p, out=out
+    )
+)
 avg_pool2d_grad.defvjp(
     lambda u, ans, g, x_shape, **p: avg_pool2d(u, **p)
 )

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from autograd.errors import ShapeError, format_shapes
+from autograd.kernels import workspace
 from autograd.registry import nondifferentiable, primitive, unrecorded
 from autograd.tensor import Tensor, get_default_dtype
 
@@ -211,6 +212,12 @@ def exp(x: np.ndarray) -> np.ndarray:
         return np.exp(floating(x))
 
 
+def _exp_into(out: np.ndarray, x: np.ndarray) -> None:
+    with np.errstate(under="ignore"):
+        np.exp(floating(x), out=out)
+
+
+exp.definto(_exp_into)
 exp.defvjp(unrecorded(lambda g, ans, x: g * ans))
 
 
@@ -298,8 +305,20 @@ def relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0)
 
 
+relu.definto(lambda out, x: np.maximum(x, 0, out=out))
 # NOTE: relu'(0) = 0.
 relu.defvjp(unrecorded(lambda g, ans, x: g * (x > 0)))
+
+
+def _relu_vjp_into(out: np.ndarray, g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> None:
+    above = workspace("relu:above", x.shape, np.dtype(bool))
+    mask = workspace("relu:mask", x.shape, g.dtype)
+    np.greater(x, 0, out=above)
+    np.copyto(mask, above)  # the 0/1 mask in g's dtype, as `_const` makes it (no ufunc cast)
+    np.multiply(g, mask, out=out)
+
+
+relu.defvjp_into(_relu_vjp_into)
 
 
 @primitive("leaky_relu", saves=("inputs",))

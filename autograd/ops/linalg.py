@@ -45,6 +45,16 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
+def _matmul_into(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    if a.dtype.kind == "f" and b.dtype.kind == "f":
+        kernels.matmul(a, b, out=out)
+    else:
+        np.matmul(a, b, out=out)
+
+
+matmul.definto(_matmul_into)
+
+
 def _mm(a: Any, b: Any) -> Any:
     """The product inside a VJP: recorded on Tensors, the bare forward on ndarrays (see
     `unrecorded`)."""
@@ -98,6 +108,7 @@ def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     return kernels.linear(x, w, b)
 
 
+linear.definto(lambda out, x, w, b: kernels.linear(x, w, b, out=out))
 def _rows(t: Any) -> Any:
     return t.reshape((-1, t.shape[-1])) if t.ndim != 2 else t
 
