@@ -238,6 +238,9 @@ class Tracer:
             if mode.is_grad_enabled():
                 raise Untraceable("backward(create_graph=True) is not replayable by ag.compile")
             self._flush()
+            if node.prim.vjp_intos and self in registry.tensor_vjps:
+                # VJPs with a write-into variant run as calls of it (on arrays), not inline
+                registry.tensor_vjps.remove(self)
             self.in_vjp, self.vjp_grad = node, g
             self.vjp_gvid = self._sum(self.contrib.pop(node, None), g)
             self.vjp_ops = []
@@ -258,6 +261,8 @@ class Tracer:
                 "came from a graph built outside the traced function"
             )
         self.in_vjp = self.vjp_grad = None
+        if self not in registry.tensor_vjps:
+            registry.tensor_vjps.append(self)
         fwd = self.node_step.get(node)
         if fwd is None:
             raise Untraceable(
@@ -416,7 +421,8 @@ class Tracer:
             engine.backward_observers.remove(self.on_vjp)
             tensor_mod.read_observers.remove(self.on_read)
             host_mod.active.remove(self)
-            registry.tensor_vjps.remove(self)
+            if self in registry.tensor_vjps:
+                registry.tensor_vjps.remove(self)
             for remove in self.removers:
                 remove()
         if self.failure is None and self.in_vjp is not None:
