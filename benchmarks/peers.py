@@ -57,9 +57,8 @@ class Unavailable(RuntimeError):
 # ----- one measurement, inside its own process -----
 
 def _tracegrad_unit(work: str, compiled: bool, batches: Any) -> tuple[Callable[[], None], str]:
-    import numba
-
     import autograd as ag
+    from autograd.kernels._runtime import num_threads
     from tracegrad.cli import bench
 
     ag.manual_seed(0)
@@ -69,7 +68,7 @@ def _tracegrad_unit(work: str, compiled: bool, batches: Any) -> tuple[Callable[[
         fn = bench.unit(w, compiled)
     except bench.CompileUnavailable as exc:
         raise Unavailable(str(exc)) from exc
-    return fn, f"numba {numba.get_num_threads()} ({numba.threading_layer()})"
+    return fn, f"{num_threads()} kernel worker threads"
 
 
 def _torch_unit(work: str, batches: Any) -> tuple[Callable[[], None], str]:
