@@ -36,6 +36,19 @@ def _peak_per_replay(step: Any, x: ag.Tensor, y: ag.Tensor, replays: int = 5) ->
     return worst
 
 
+def _compiled_step(model: Any, opt: Any) -> Any:
+    """`ag.compile` of one cross-entropy training step of `model` with `opt`."""
+
+    def train(x: ag.Tensor, y: ag.Tensor) -> ag.Tensor:
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return ag.compile(train)
+
+
 @pytest.mark.parametrize("make_opt", [
     lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9),
     lambda ps: optim.Adam(ps, lr=1e-3),
@@ -46,14 +59,7 @@ def test_mlp_replay_allocates_no_activation_sized_array(make_opt: Any) -> None:
     model = nn.models.MLP(sizes)
     opt = make_opt(model.parameters())
 
-    def train(x: ag.Tensor, y: ag.Tensor) -> ag.Tensor:
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    step = ag.compile(train)
+    step = _compiled_step(model, opt)
     rng = np.random.default_rng(0)
     x = ag.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32))
     y = ag.tensor(rng.integers(0, sizes[-1], batch))
@@ -71,14 +77,7 @@ def test_lenet5_adam_replay_allocates_no_activation_sized_array() -> None:
     model = nn.models.LeNet5()
     opt = optim.Adam(model.parameters(), lr=1e-3)
 
-    def train(x: ag.Tensor, y: ag.Tensor) -> ag.Tensor:
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    step = ag.compile(train)
+    step = _compiled_step(model, opt)
     rng = np.random.default_rng(0)
     x = ag.tensor(rng.standard_normal((16, 1, 28, 28)).astype(np.float32))
     y = ag.tensor(rng.integers(0, 10, 16))
