@@ -42,6 +42,8 @@ class Primitive:
         "vjp_any",
         "into",
         "vjp_intos",
+        "bind",
+        "vjp_binds",
         "check",
         "saves",
         "has_aux",
@@ -71,6 +73,8 @@ class Primitive:
         self.vjp_any: VJP | None = None
         self.into: Callable[..., None] | None = None
         self.vjp_intos: tuple[Callable[..., None] | None, ...] = ()
+        self.bind: Callable[..., Callable[[], None] | None] | None = None
+        self.vjp_binds: tuple[Callable[..., Callable[[], None] | None] | None, ...] = ()
         self.check = check
         self.saves = saves
         self.has_aux = has_aux
@@ -109,6 +113,19 @@ class Primitive:
         """Register per input `into(out, g, ans, *arrays, **params)`: that VJP on ndarrays
         written into `out` (the input's shape and dtype), bit for bit; None where there is none."""
         self.vjp_intos = intos
+        return self
+
+    def defbind(self, bind: Callable[..., Callable[[], None] | None]) -> Primitive:
+        """Register `bind(out, *arrays, **params)`: the `into` variant as a call with its checks
+        and dispatch done once, for arrays that stay the same objects across calls (ag.compile's
+        buffers and parameters); it returns None where it has no such shortcut."""
+        self.bind = bind
+        return self
+
+    def defvjp_bind(self, *binds: Callable[..., Callable[[], None] | None] | None) -> Primitive:
+        """Register per input `bind(out, g, ans, *arrays, **params)`: that VJP's `into` variant
+        bound once, as `defbind` does for the forward; None where there is none."""
+        self.vjp_binds = binds
         return self
 
     def vjp_for(self, i: int) -> VJP | None:

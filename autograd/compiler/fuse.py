@@ -10,6 +10,7 @@ loads it from disk.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -66,6 +67,9 @@ class Kernel:
         kernel = load(self.source)
         ins = self.ins
         bufs = [plan.buffer(v) for v in self.outs]
+        if plan.all_fixed(ins):  # the same arrays every replay: bind them now
+            call = functools.partial(kernel, *[plan.S[i] for i in ins], *bufs)
+            return lambda S: call()
 
         def run(S: list[Any]) -> None:
             kernel(*[S[i] for i in ins], *bufs)

@@ -22,6 +22,9 @@ from autograd.compiler.verify import READ_CALLS, expand, short
 from autograd.ops.shape import sum_to
 from autograd.tensor import Tensor
 
+# ops whose result can be a view of their first input (getitem: for a basic index)
+VIEWS = frozenset({"reshape", "transpose", "broadcast_to", "getitem"})
+
 
 class GuardFailed(Exception):
     """A replay found a value the trace read into Python changed."""
@@ -58,15 +61,28 @@ class Plan:
         self.guards = [s for s in self.steps if s.kind == "read" and id(s) not in returned]
         self.buffers: dict[int, np.ndarray] = {}  # preallocated outputs, reused every replay
         self.grad_buffers: dict[int, np.ndarray] = {}  # parameters' .grad arrays, by accum out
-        self.groups: list[Any] = []  # what each runner runs: a Step, or a fused kernel
-        self.runners: list[Callable[[list[Any]], None]] = []
+        self.groups: list[Any] = []  # what the plan runs, in order: Steps and fused kernels
+        self.runners: list[Callable[[list[Any]], None]] = []  # one per group not made once
+        self.live: list[int] = []  # the group each runner runs (for its time per call)
+        self.made_once: set[int] = set()  # groups whose views were made at build time
+        # values whose array is the same object in every replay: parameters, constants,
+        # buffers, and views of those
+        self.fixed = {v.vid for v in self.values if v.kind in ("ext", "const")}
         from autograd.compiler.fuse import Kernel, fuse
 
         for item in fuse(self):
-            run = item.runner(self) if isinstance(item, Kernel) else self._runner(item)
-            self.runners.append(run)
             self.groups.append(item)
-        self.times = [0.0] * len(self.runners)
+            if isinstance(item, Kernel):
+                run = item.runner(self)
+            elif self._view_once(item):
+                self.made_once.add(len(self.groups) - 1)
+                continue
+            else:
+                run = self._runner(item)
+            self.fixed.update(self.buffers)
+            self.runners.append(run)
+            self.live.append(len(self.groups) - 1)
+        self.times = [0.0] * len(self.groups)
         self.timed = 0
         self.calls = 0
 
@@ -89,6 +105,35 @@ class Plan:
         if w is None:
             w = self.W[vid] = _wrap(self.S[vid])
         return w
+
+    def _view_once(self, s: Step) -> bool:
+        """Make `s`'s result now and never again when it is a view (a reshape, transpose or
+        broadcast) of arrays that stay the same objects in every replay; True if it was."""
+        if s.kind != "op" or s.prim.name not in VIEWS or s.dyn or s.aux is not None:
+            return False
+        if not s.ins or not self.all_fixed(s.ins):
+            return False
+        if any(c is not None for c in s.casts):
+            return False
+        r = s.prim.forward(*[self.S[i] for i in s.ins], **s.params)
+        if not isinstance(r, np.ndarray) or _root(r) is not _root(self.S[s.ins[0]]):
+            return False
+        self.S[s.out] = r
+        self.fixed.add(s.out)
+        return True
+
+    def all_fixed(self, vids: list[int | None]) -> bool:
+        """Whether every value of `vids` (None: no array) is the same array object in every
+        replay, so a call bound to those arrays now stays valid."""
+        return all(v is None or v in self.fixed for v in vids)
+
+    def bound(self, bind: Any, out: Any, vids: list[int | None], params: dict[str, Any]) -> Any:
+        """`bind(out, *arrays, **params)` on the arrays of `vids` when all are fixed: the call
+        it returns, as a runner; None when they are not or it has no shortcut."""
+        if bind is None or not self.all_fixed(vids):
+            return None
+        call = bind(out, *[None if v is None else self.S[v] for v in vids], **params)
+        return None if call is None else (lambda S: call())
 
     def _runner(self, s: Step) -> Callable[[list[Any]], None]:
         return getattr(self, f"_run_{s.kind}")(s)
@@ -119,6 +164,9 @@ class Plan:
         buf: Any = self.buffer(s.out)
         if s.aux is not None:
             buf = (buf, self.buffer(s.aux))
+        bound = None if dynamic else self.bound(s.prim.bind, buf, ins, params)
+        if bound is not None:
+            return bound
 
         def run(S: list[Any]) -> None:
             kw = _params(params, dynamic, S) if dynamic else params
@@ -169,6 +217,11 @@ class Plan:
         """A VJP written by its registered `into` variant into the step's buffer."""
         params, dynamic, vids = s.params, s.dyn, [s.grad, s.ans, *s.ins]
         buf = self.buffer(s.out)
+        binds = s.prim.vjp_binds
+        bind = binds[s.index] if s.index < len(binds) else None
+        bound = None if dynamic else self.bound(bind, buf, vids, params)
+        if bound is not None:
+            return bound
 
         def run(S: list[Any]) -> None:
             kw = _params(params, dynamic, S) if dynamic else params
@@ -280,7 +333,7 @@ class Plan:
         with mode.no_grad():
             if 1 <= self.calls <= 3:  # time replays 2-4 (the first one compiles the kernels)
                 times = self.times
-                for k, r in enumerate(self.runners):
+                for k, r in zip(self.live, self.runners, strict=True):
                     start = time.perf_counter()
                     r(S)
                     times[k] += time.perf_counter() - start
@@ -326,6 +379,13 @@ def _params(params: dict[str, Any], dynamic: list, S: list[Any]) -> dict[str, An
         else:
             new[key] = (*new[key][:pos], S[vid], *new[key][pos + 1 :])
     return new
+
+
+def _root(arr: np.ndarray) -> Any:
+    """The array that owns `arr`'s memory (`arr` itself unless it is a view)."""
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr if arr.base is None else arr.base
 
 
 def _array(r: Any) -> np.ndarray:

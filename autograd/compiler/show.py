@@ -46,12 +46,13 @@ def describe_plan(plan: Any) -> str:
         f"{'#':>4}  {'us/call':>9}  {'kernel':<44} output",
     ]
     for k, item in enumerate(plan.groups):
-        us = plan.times[k] / n * 1e6
+        # a view of arrays that never change is made when the plan is built, not per call
+        us = "once" if k in plan.made_once else f"{plan.times[k] / n * 1e6:.1f}"
         if isinstance(item, Step):
             name, out = step_label(plan, item), item.out
         else:
             name, out = item.label(plan), item.out
-        lines.append(f"{k:>4}  {us:>9.1f}  {name:<44} {_size(plan, out)}")
+        lines.append(f"{k:>4}  {us:>9}  {name:<44} {_size(plan, out)}")
     total = sum(plan.times) / n * 1e6
     lines.append(f"total {total:.1f} us per call (mean of {plan.timed} replays after the first)")
     return "\n".join(lines)

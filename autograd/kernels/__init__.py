@@ -16,7 +16,7 @@ from .conv import (
     conv2d_forward,
     conv2d_output_shape,
 )
-from .matmul import linear, matmul
+from .matmul import linear, linear_call, matmul, product_call
 from .pool import (
     avg_pool2d_backward,
     avg_pool2d_forward,
@@ -24,6 +24,7 @@ from .pool import (
     max_pool2d_forward,
     pool2d_output_shape,
 )
+from .small_ops import relu_grad, relu_grad_call, sum_leading, sum_leading_call
 from .warmup import warmup
 
 __all__ = [
@@ -37,10 +38,16 @@ __all__ = [
     "conv2d_forward",
     "conv2d_output_shape",
     "linear",
+    "linear_call",
     "matmul",
     "max_pool2d_backward",
     "max_pool2d_forward",
     "pool2d_output_shape",
+    "product_call",
+    "relu_grad",
+    "relu_grad_call",
+    "sum_leading",
+    "sum_leading_call",
     "warmup",
     "workspace",
 ]

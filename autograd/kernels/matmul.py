@@ -13,7 +13,9 @@ Promotion: float32 and float64 operands may be mixed; the result is float64.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numba import njit
@@ -28,7 +30,7 @@ from ._runtime import (
 )
 from .blas import gemm
 
-__all__ = ["matmul", "linear", "ACTIVATIONS"]
+__all__ = ["matmul", "linear", "linear_call", "product_call", "ACTIVATIONS"]
 
 ACTIVATIONS = {None: 0, "relu": 1, "tanh": 2, "sigmoid": 3}
 _SMALL_FLOPS = 2 * 64**3  # below this, one plain BLAS call beats starting the worker pool
@@ -137,22 +139,24 @@ def _epilogue_rows(yf, y0, ldy, M, N, b, act):  # noqa: N803
 
 
 @njit(**JIT_OPTIONS)
-def _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
-    """Part t of T of c = a @ op(b), then act(c + bias) on it if act >= 0.
+def _block_part(t, T, a, ta, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
+    """Part t of T of c = op(a) @ op(b), then act(c + bias) on it if act >= 0.
 
-    op(b) = b.T if tb (b is (N, K), PyTorch's weight layout) else b (K, N). A part is a range
-    of rows of c, or of columns if by_cols; single-threaded BLAS computes it in place, and the
-    epilogue follows while it is still in cache.
+    op(a) = a.T if ta (a is (K, M)) else a (M, K); op(b) = b.T if tb (b is (N, K), PyTorch's
+    weight layout) else b (K, N): a transposed operand is read in place by BLAS, not copied.
+    A part is a range of rows of c, or of columns if by_cols; single-threaded BLAS computes it
+    in place, and the epilogue follows while it is still in cache.
     """
-    M, K = a.shape
-    N = c.shape[1]
+    M, N = c.shape
+    K = a.shape[0] if ta else a.shape[1]
     af, bf, cf = a.reshape(a.size), b.reshape(b.size), c.reshape(c.size)
+    lda = M if ta else K
     ldb = K if tb else N
     if by_cols:
         n0 = t * N // T
         n1 = (t + 1) * N // T
         if n1 > n0:
-            gemm(af, 0, K, False, bf, n0 * K if tb else n0, ldb, tb, cf, n0, N, M, n1 - n0, K,
+            gemm(af, 0, lda, ta, bf, n0 * K if tb else n0, ldb, tb, cf, n0, N, M, n1 - n0, K,
                  scale)
             if act >= 0:
                 _epilogue_rows(cf, n0, N, M, n1 - n0, bias[n0:n1], act)
@@ -160,7 +164,8 @@ def _block_part(t, T, a, b, tb, c, bias, act, scale, by_cols):  # noqa: N803
         m0 = t * M // T
         m1 = (t + 1) * M // T
         if m1 > m0:
-            gemm(af, m0 * K, K, False, bf, 0, ldb, tb, cf, m0 * N, N, m1 - m0, N, K, scale)
+            gemm(af, m0 if ta else m0 * K, lda, ta, bf, 0, ldb, tb, cf, m0 * N, N, m1 - m0, N, K,
+                 scale)
             if act >= 0:
                 _epilogue_rows(cf, m0 * N, N, m1 - m0, N, bias, act)
 
@@ -172,7 +177,14 @@ _NO_BIAS = {d: np.zeros(0, d) for d in _SCALE}
 
 def _product(a: np.ndarray, b: np.ndarray, tb: bool, c: np.ndarray, bias: np.ndarray,
              act: int) -> None:
-    """c = a @ op(b), then act(c + bias) if act >= 0; C-contiguous 2-D operands, K > 0.
+    """c = a @ op(b), then act(c + bias) if act >= 0; C-contiguous 2-D operands, K > 0."""
+    _product_call(a, False, b, tb, c, bias, act)()
+
+
+def _product_call(a: np.ndarray, ta: bool, b: np.ndarray, tb: bool, c: np.ndarray,
+                  bias: np.ndarray, act: int) -> Callable[[], None]:
+    """A call computing c = op(a) @ op(b), then act(c + bias) if act >= 0, with its dispatch
+    decided now: C-contiguous 2-D operands (op(x) = x.T where tx), c C-contiguous, K > 0.
 
     Never wakes NumPy's threaded BLAS: its workers spin for ~100 ms after each call and, on
     2 cores, halve the speed of every parallel kernel of ours that runs meanwhile (measured:
@@ -180,22 +192,81 @@ def _product(a: np.ndarray, b: np.ndarray, tb: bool, c: np.ndarray, bias: np.nda
     OpenBLAS itself runs single-threaded (M*N*K <= 4 * 65536) go to NumPy on this thread;
     larger ones run single-threaded BLAS on this thread (below _PAR_FLOPS) or on our workers.
     """
-    M, K = a.shape
-    N = c.shape[1]
+    M, N = c.shape
+    K = a.shape[0] if ta else a.shape[1]
     if M * N * K <= _BLAS_SERIAL_MNK:
-        np.matmul(a, b.T if tb else b, out=c)
-        if act >= 0:
+        # NOTE: np.dot, not np.matmul: the same BLAS call for 2-D operands and the same bits,
+        # but np.matmul takes a slow non-BLAS loop for K == 1 (an outer product, a batch-1
+        # weight gradient: 100x1 @ 1x784 took 80 us, np.dot 7.6 us) and has more overhead
+        pa, pb = a.T if ta else a, b.T if tb else b
+        if act < 0:
+            return functools.partial(np.dot, pa, pb, c)
+
+        def small() -> None:
+            np.dot(pa, pb, c)
             _epilogue(c, bias, act)
-        return
+
+        return small
     # Each worker packs its part of one operand and all of the other: split the dimension
     # of the larger one (measured at 128x784 @ 784x512: columns 0.60 ms, rows 0.78 ms).
     by_cols = M < N
     T = 1
     if 2 * M * N * K >= _PAR_FLOPS:
         T = max(1, min(num_threads(), (N if by_cols else M) // _MIN_ROWS))
-    scale = _SCALE[c.dtype]
-    with blas_single_thread():
-        run_parallel(_block_part, T, a, b, tb, c, bias, act, scale, by_cols and T > 1)
+    args = (a, ta, b, tb, c, bias, act, _SCALE[c.dtype], by_cols and T > 1)
+
+    def blocks() -> None:
+        with blas_single_thread():
+            run_parallel(_block_part, T, *args)
+
+    return blocks
+
+
+def product_call(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> Callable[[], None] | None:
+    """``out = a @ b`` for 2-D float operands of out's dtype as a call with every check and
+    dispatch done now (ag.compile binds it once to buffers it reuses); None where the
+    operands need converting (other dtypes, a layout BLAS cannot read in place, K == 0)."""
+    if a.ndim != 2 or b.ndim != 2 or out.ndim != 2 or not out.flags.c_contiguous:
+        return None
+    if not (a.dtype == b.dtype == out.dtype) or out.dtype not in _SCALE:
+        return None
+    if a.shape[1] != b.shape[0] or out.shape != (a.shape[0], b.shape[1]) or a.shape[1] == 0:
+        return None
+    if out.size == 0:
+        return None
+    ta, tb = _transposed(a), _transposed(b)
+    if ta is None or tb is None:
+        return None
+    return _product_call(a.T if ta else a, ta, b.T if tb else b, tb, out, _NO_BIAS[out.dtype],
+                         -1)
+
+
+def linear_call(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+                out: np.ndarray) -> Callable[[], None] | None:
+    """``out = x @ w.T + b`` (no activation) as a call with every check and dispatch done now,
+    for C-contiguous float operands of out's dtype; None for anything ``linear`` converts."""
+    dtype = out.dtype
+    if dtype not in _SCALE or x.dtype != dtype or w.dtype != dtype or w.ndim != 2:
+        return None
+    if x.ndim < 1 or x.shape[-1] != w.shape[1] or w.shape[1] == 0 or out.size == 0:
+        return None
+    if out.shape != x.shape[:-1] + (w.shape[0],):
+        return None
+    if not (x.flags.c_contiguous and w.flags.c_contiguous and out.flags.c_contiguous):
+        return None
+    if b is not None and (b.dtype != dtype or b.shape != (w.shape[0],)
+                          or not b.flags.c_contiguous):
+        return None
+    act, bias = (-1, _NO_BIAS[dtype]) if b is None else (0, b)
+    return _product_call(x.reshape(-1, w.shape[1]), False, w, True,
+                         out.reshape(-1, w.shape[0]), bias, act)
+
+
+def _transposed(x: np.ndarray) -> bool | None:
+    """False for a C-contiguous x, True for the transpose of one, None for other layouts."""
+    if x.flags.c_contiguous:
+        return False
+    return True if x.T.flags.c_contiguous else None
 
 
 def _not_aligned(op: str, sa: tuple, sb: tuple) -> ValueError:
@@ -209,6 +280,16 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     """``a @ b`` with NumPy semantics (1-D operands, broadcast batch dims), float32/float64;
     written into ``out`` (C-contiguous, the result's shape and dtype) when given."""
     op = "matmul"
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == b.ndim == 2 and (
+        a.dtype == b.dtype and a.dtype in _SCALE and a.shape[1] == b.shape[0] and a.size
+        and b.size
+    ):  # the common case, fast: transposed operands are read in place
+        c = result_array(op, out, (a.shape[0], b.shape[1]), a.dtype)
+        call = product_call(a, b, c)
+        if call is not None:
+            call()
+            return c
+        out = c
     a, b = as_float_arrays(op, ("a", "b"), a, b, reuse=out is not None)
     if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and a.size and b.size:
         shape = (a.shape[0], b.shape[1])

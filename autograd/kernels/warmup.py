@@ -18,6 +18,7 @@ from .compiling import compile_count
 from .conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 from .matmul import linear, matmul
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
+from .small_ops import relu_grad, sum_leading
 
 __all__ = ["warmup"]
 
@@ -58,6 +59,12 @@ def _products(dtype: np.dtype) -> None:
     linear(a[0, :4, :8], w[:, :8], bias, "tanh")  # small: NumPy product, fused epilogue
 
 
+def _small(dtype: np.dtype) -> None:
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(dtype)
+    relu_grad(np.empty_like(x), x, x)
+    sum_leading(np.empty(4, dtype), x)
+
+
 def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases: list[tuple[str, Callable[[], None]]] = [
         (name, lambda x=x, w=w, s=s, p=p: _conv(dtype, x, w, s, p))
@@ -66,6 +73,7 @@ def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases.append(("pooling 2x2 stride 2", lambda: _pool(dtype, 2, 2, 0)))
     cases.append(("pooling general windows", lambda: _pool(dtype, 3, 2, 1)))
     cases.append(("matmul and linear", lambda: _products(dtype)))
+    cases.append(("ReLU gradient and bias sums", lambda: _small(dtype)))
     return cases
 
 

@@ -5,11 +5,13 @@ Broadcasting is not handled here: the engine sums every VJP back to its input's 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from autograd import kernels
 from autograd.errors import ShapeError, format_shapes
 from autograd.kernels import workspace
 from autograd.registry import nondifferentiable, primitive, unrecorded
@@ -311,6 +313,8 @@ relu.defvjp(unrecorded(lambda g, ans, x: g * (x > 0)))
 
 
 def _relu_vjp_into(out: np.ndarray, g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> None:
+    if kernels.relu_grad(out, g, x):  # one jitted pass, the same bits
+        return
     above = workspace("relu:above", x.shape, np.dtype(bool))
     mask = workspace("relu:mask", x.shape, g.dtype)
     np.greater(x, 0, out=above)
@@ -319,6 +323,8 @@ def _relu_vjp_into(out: np.ndarray, g: np.ndarray, ans: np.ndarray, x: np.ndarra
 
 
 relu.defvjp_into(_relu_vjp_into)
+relu.defbind(lambda out, x: functools.partial(np.maximum, x, 0, out))
+relu.defvjp_bind(lambda out, g, ans, x: kernels.relu_grad_call(out, g, x))
 
 
 @primitive("leaky_relu", saves=("inputs",))

@@ -53,6 +53,7 @@ def _matmul_into(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
 
 
 matmul.definto(_matmul_into)
+matmul.defbind(lambda out, a, b: kernels.product_call(a, b, out))
 
 
 def _mm(a: Any, b: Any) -> Any:
@@ -109,6 +110,9 @@ def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
 
 
 linear.definto(lambda out, x, w, b: kernels.linear(x, w, b, out=out))
+linear.defbind(lambda out, x, w, b: kernels.linear_call(x, w, b, out))
+
+
 def _rows(t: Any) -> Any:
     return t.reshape((-1, t.shape[-1])) if t.ndim != 2 else t
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd import kernels
 from autograd.aliases import torch_names
 from autograd.errors import ShapeError
 from autograd.ops import return_types
@@ -78,6 +79,23 @@ def _as_tensor(x: Any) -> Tensor:
 @primitive("sum", saves=())
 def sum(x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
     return np.sum(x, axis=normalize_axis(axis, x.ndim, "sum"), keepdims=keepdims)
+
+
+def _sum_into(out: np.ndarray, x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> None:
+    """The same reduction written into `out`, in the same order (same bits): a bias
+    gradient's sum over the rows in one jitted pass, any other through NumPy."""
+    axes = normalize_axis(axis, x.ndim, "sum")
+    if axes == (0,) and not keepdims and kernels.sum_leading(out, x):
+        return
+    np.sum(x, axis=axes, keepdims=keepdims, out=out)
+
+
+sum.definto(_sum_into)
+sum.defbind(
+    lambda out, x, axis=None, keepdims=False: kernels.sum_leading_call(out, x)
+    if normalize_axis(axis, x.ndim, "sum") == (0,) and not keepdims
+    else None
+)
 
 
 sum.defvjp(unrecorded(lambda g, ans, x, axis=None, keepdims=False: _expand(g, x, axis, keepdims)))
