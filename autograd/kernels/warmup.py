@@ -18,6 +18,7 @@ from .compiling import compile_count
 from .conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 from .matmul import linear, matmul
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
+from .rnn import elman_backward, elman_forward
 from .small_ops import relu_grad, sum_leading
 
 __all__ = ["warmup"]
@@ -65,6 +66,17 @@ def _small(dtype: np.dtype) -> None:
     sum_leading(np.empty(4, dtype), x)
 
 
+def _elman(dtype: np.dtype) -> None:
+    rng = np.random.default_rng(0)
+    xp, h0 = rng.standard_normal((8, 64, 32)).astype(dtype), np.zeros((64, 32), dtype)
+    w, b = rng.standard_normal((32, 32)).astype(dtype), np.zeros(32, dtype)
+    for relu in (False, True):  # 2 x 8 x 64 x 32^2 flops: split over the workers
+        out = elman_forward(xp, h0, w, b, relu, False)
+        elman_backward(out, out, w, np.empty((32, 8 * 64), dtype).T.reshape(8, 64, 32), relu,
+                       False)
+        elman_backward(out, out, w, np.empty_like(out), relu, False)
+
+
 def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases: list[tuple[str, Callable[[], None]]] = [
         (name, lambda x=x, w=w, s=s, p=p: _conv(dtype, x, w, s, p))
@@ -74,6 +86,7 @@ def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases.append(("pooling general windows", lambda: _pool(dtype, 3, 2, 1)))
     cases.append(("matmul and linear", lambda: _products(dtype)))
     cases.append(("ReLU gradient and bias sums", lambda: _small(dtype)))
+    cases.append(("vanilla RNN recurrence", lambda: _elman(dtype)))
     return cases
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from autograd import kernels, mode
 from autograd.errors import ShapeError
+from autograd.kernels import rnn as rnn_kernels
 from autograd.ops import linalg
 from autograd.ops.rnn import (
     _cached,
@@ -121,13 +122,17 @@ def _forward(step: Any, lstm: bool, xp: np.ndarray, h0: np.ndarray, c0: np.ndarr
 
 def _backward(step: Any, back: Any, lstm: bool, g: Tensor, ans: Tensor, xp: Tensor,
               h0: Tensor, c0: Any, w_hh: Tensor, b_hh: Any, reverse: bool,
-              aux: _Saved) -> tuple[Any, ...]:
+              aux: _Saved, act: str | None = None) -> tuple[Any, ...]:
     """(d xp, d h0, d c0, d w_hh, d b_hh), on ndarrays or (recorded) with primitives."""
     recorded = mode.is_grad_enabled()
     lib = _Ops if recorded else _NumPy
     if not recorded:
         g, ans, xp, h0, w_hh = g.data, ans.data, xp.data, h0.data, w_hh.data
         c0 = None if c0 is None else c0.data
+        if act is not None and aux.acts is None:  # the forward ran the sequence kernel
+            d_in = _steps_by_columns(xp)
+            dh = rnn_kernels.elman_backward(g, ans, w_hh, d_in, act == "relu", reverse)
+            return _weight_grads(d_in, d_in, ans, h0, dh, None, b_hh, reverse)
     hs, cs = (ans[0], ans[1]) if lstm else (ans, None)
     gh_all, gc_all = (g[0], g[1]) if lstm else (g, None)
     order = list(_order(xp.shape[0], reverse))
@@ -153,9 +158,17 @@ def _backward(step: Any, back: Any, lstm: bool, g: Tensor, ans: Tensor, xp: Tens
     if recorded:
         prev = [h0 if k == 0 else hs[order[k - 1]] for k in range(len(order))]
         dxp, dgates, hprev = stack(d_in), stack(d_hid), stack(prev[::-1] if reverse else prev)
-    else:
+        return _weight_grads(dxp, dgates, None, None, dh, dc, b_hh, reverse, hprev, True)
+    return _weight_grads(d_in, d_hid, hs, h0, dh, dc, b_hh, reverse)
+
+
+def _weight_grads(dxp: Any, dgates: Any, hs: Any, h0: Any, dh: Any, dc: Any, b_hh: Any,
+                  reverse: bool, hprev: Any = None, recorded: bool = False) -> tuple[Any, ...]:
+    """(d xp, d h0, d c0, d w_hh, d b_hh) from the gate gradients of every step: the weight
+    gradient as one product over all steps (each step's previous h: h0, then hs[:-1])."""
+    if hprev is None:
         parts = [hs[1:], h0[None]] if reverse else [h0[None], hs[:-1]]
-        dxp, dgates, hprev = d_in, d_hid, np.concatenate(parts)
+        hprev = np.concatenate(parts)
     d2, h2 = dgates.reshape((-1, dgates.shape[-1])), hprev.reshape((-1, hprev.shape[-1]))
     if recorded or not d2.flags.c_contiguous:  # d^T is C-ordered (see _steps_by_columns)
         dw = _mm(recorded, d2.T, h2)
@@ -177,13 +190,15 @@ def _mm(recorded: bool, a: Any, b: Any) -> Any:
     return linalg.matmul(a, b) if recorded else kernels.matmul(a, b)
 
 
-def _sequence(name: str, gates: int, step: Any, back: Any, lstm: bool) -> Any:
-    """The primitive for one kind: inputs (xp, h0, [c0,] w_hh, b_hh), param `reverse`."""
+def _sequence(name: str, gates: int, step: Any, back: Any, lstm: bool,
+              act: str | None = None) -> Any:
+    """The primitive for one kind: inputs (xp, h0, [c0,] w_hh, b_hh), param `reverse`;
+    `act` names a vanilla RNN's activation, whose recurrence runs as one jitted loop."""
 
     def grads(g: Tensor, ans: Tensor, *ins: Any, reverse: bool, aux: _Saved) -> tuple[Any, ...]:
         xp, h0, c0, w_hh, b_hh = ins if lstm else (ins[0], ins[1], None, *ins[2:])
         return _cached(aux, g, lambda: _backward(step, back, lstm, g, ans, xp, h0, c0,
-                                                 w_hh, b_hh, reverse, aux))
+                                                 w_hh, b_hh, reverse, aux, act))
 
     def vjp(i: int) -> Any:
         def f(g: Tensor, ans: Tensor, *ins: Any, reverse: bool = False, aux: _Saved) -> Any:
@@ -211,13 +226,19 @@ def _sequence(name: str, gates: int, step: Any, back: Any, lstm: bool) -> Any:
     @primitive(name, check=check_h, has_aux=True)
     def prim_h(xp: np.ndarray, h0: np.ndarray, w_hh: np.ndarray, b_hh: np.ndarray | None, *,
                reverse: bool = False) -> tuple[np.ndarray, _Saved]:
+        if act is not None and rnn_kernels.fits(xp, h0, w_hh, b_hh):
+            # no per-step activations saved: the backward reads them from the output
+            out = rnn_kernels.elman_forward(xp, h0, w_hh, b_hh, act == "relu", reverse)
+            return out, _Saved(None)
         return _forward(step, False, xp, h0, None, w_hh, b_hh, reverse)
 
     prim_h.defvjp(*(vjp(i) for i in (0, 1, 3, 4)))
     return prim_h
 
 
-rnn_tanh_seq = _sequence("rnn_tanh_seq", 1, _elman_step("tanh"), _elman_back("tanh"), False)
-rnn_relu_seq = _sequence("rnn_relu_seq", 1, _elman_step("relu"), _elman_back("relu"), False)
+rnn_tanh_seq = _sequence("rnn_tanh_seq", 1, _elman_step("tanh"), _elman_back("tanh"), False,
+                         "tanh")
+rnn_relu_seq = _sequence("rnn_relu_seq", 1, _elman_step("relu"), _elman_back("relu"), False,
+                         "relu")
 lstm_seq = _sequence("lstm_seq", 4, _lstm_step, _lstm_back, True)
 gru_seq = _sequence("gru_seq", 3, _gru_step, _gru_back, False)
