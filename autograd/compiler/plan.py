@@ -239,6 +239,7 @@ class Plan:
         buf = None
         if fixed is not None:
             buf = self.grad_buffers[out] = np.empty_like(self.values[gvid].array)
+        held = [Tensor(np.empty(0))]  # the tensor over `buf` given as `.grad` (made once)
 
         def run(S: list[Any]) -> None:
             t = fixed if fixed is not None else self.call_inputs[what]
@@ -248,7 +249,10 @@ class Plan:
                     t.grad = Tensor(np.array(g, copy=True))
                 else:
                     np.copyto(buf, g)
-                    t.grad = Tensor(buf)
+                    grad = held[0]
+                    if grad.data is not buf or grad.grad_fn is not None or grad._hooks:
+                        grad = held[0] = Tensor(buf)  # first replay, or the user changed it
+                    t.grad = grad
             elif t.grad.grad_fn is not None:
                 t.grad = t.grad + Tensor(g)
             else:
