@@ -16,53 +16,54 @@ from numba import njit
 from ._runtime import JIT_OPTIONS
 
 _JIT = {**JIT_OPTIONS, "error_model": "numpy"}
+_INLINE = {**_JIT, "inline": "always"}  # helpers: no call (and no array refcounts) per row
 
 
-@njit(**_JIT)
-def _block(a, lo, n):  # noqa: ANN001, ANN202
-    """a[lo:lo+n], n <= 128, summed as NumPy's pairwise sum does a block (8 partial sums)."""
+@njit(**_INLINE)
+def _block(a, r, lo, n):  # noqa: ANN001, ANN202
+    """a[r, lo:lo+n], n <= 128, summed as NumPy's pairwise sum does a block (8 partial sums)."""
     if n < 8:
         res = a.dtype.type(0)
-        for i in range(lo, lo + n):
-            res += a[i]
+        for j in range(lo, lo + n):
+            res += a[r, j]
         return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    r0, r1, r2, r3 = a[r, lo], a[r, lo + 1], a[r, lo + 2], a[r, lo + 3]
+    r4, r5, r6, r7 = a[r, lo + 4], a[r, lo + 5], a[r, lo + 6], a[r, lo + 7]
     i = 8
     while i < n - n % 8:
         j = lo + i
-        r0 += a[j]
-        r1 += a[j + 1]
-        r2 += a[j + 2]
-        r3 += a[j + 3]
-        r4 += a[j + 4]
-        r5 += a[j + 5]
-        r6 += a[j + 6]
-        r7 += a[j + 7]
+        r0 += a[r, j]
+        r1 += a[r, j + 1]
+        r2 += a[r, j + 2]
+        r3 += a[r, j + 3]
+        r4 += a[r, j + 4]
+        r5 += a[r, j + 5]
+        r6 += a[r, j + 6]
+        r7 += a[r, j + 7]
         i += 8
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        res += a[lo + i]
+        res += a[r, lo + i]
         i += 1
     return res
 
 
 @njit(**_JIT)
 def _stack(a):  # noqa: ANN001, ANN202
-    """Scratch for `_sum` of rows like `a`'s last axis (empty when no row needs splitting)."""
-    depth = 64 if a.shape[-1] > 128 else 0
+    """Scratch for `_sum` of a's rows (empty when no row is long enough to be split)."""
+    depth = 64 if a.shape[1] > 128 else 0
     return np.empty((depth, 2), np.int64), np.empty(depth, a.dtype)
 
 
-@njit(**_JIT)
-def _sum(a, stack):  # noqa: ANN001, ANN202
-    """np.sum of a 1-D array, in NumPy's order: halves (rounded down to a multiple of 8)
-    summed recursively down to blocks of <= 128, added to the reduction's initial 0. The
+@njit(**_INLINE)
+def _sum(a, r, stack):  # noqa: ANN001, ANN202
+    """np.sum of row r of a 2-D array, in NumPy's order: halves (rounded down to a multiple of
+    8) summed recursively down to blocks of <= 128, added to the reduction's initial 0. The
     recursion runs on `stack` (a recursive kernel would crash when loaded from Numba's cache):
     each level keeps its right half's (start, length) and, once done, its left half's sum."""
     spans, lefts = stack
-    lo, n, sp = 0, a.shape[0], 0
-    pending = 0  # levels below sp whose left half is summed (in lefts) and right half not
+    lo, n, sp = 0, a.shape[1], 0
+    pending = 0  # bit k: level k's left half is summed (in lefts[k]), its right half is next
     while True:
         while n > 128:
             half = n // 2
@@ -70,7 +71,7 @@ def _sum(a, stack):  # noqa: ANN001, ANN202
             spans[sp, 0], spans[sp, 1] = lo + half, n - half
             sp += 1
             n = half
-        val = _block(a, lo, n)
+        val = _block(a, r, lo, n)
         while sp > 0 and pending >> (sp - 1) & 1:
             sp -= 1
             pending &= ~(1 << sp)
@@ -82,12 +83,12 @@ def _sum(a, stack):  # noqa: ANN001, ANN202
         lo, n = spans[sp - 1, 0], spans[sp - 1, 1]
 
 
-@njit(**_JIT)
-def _max(a):  # noqa: ANN001, ANN202
-    """np.max of a non-empty 1-D array (NaN wins, as in NumPy)."""
-    m = a[0]
-    for j in range(1, a.shape[0]):
-        v = a[j]
+@njit(**_INLINE)
+def _max(a, r):  # noqa: ANN001, ANN202
+    """np.max of row r of a 2-D array with columns (NaN wins, as in NumPy)."""
+    m = a[r, 0]
+    for j in range(1, a.shape[1]):
+        v = a[r, j]
         if v > m or v != v:
             m = v
             if v != v:
@@ -99,52 +100,52 @@ def _max(a):  # noqa: ANN001, ANN202
 def log_softmax_rows(x, out):  # noqa: ANN001, ANN201
     """out[i] = z - log(sum(exp(z))) with z = x[i] - max(x[i]), for each row i."""
     stack = _stack(x)
+    c = x.shape[1]
     for i in range(x.shape[0]):
-        row, o = x[i], out[i]
-        m = _max(row)
-        for j in range(row.shape[0]):
-            o[j] = np.exp(row[j] - m)
-        ls = np.log(_sum(o, stack))
-        for j in range(row.shape[0]):
-            o[j] = (row[j] - m) - ls
+        m = _max(x, i)
+        for j in range(c):
+            out[i, j] = np.exp(x[i, j] - m)
+        ls = np.log(_sum(out, i, stack))
+        for j in range(c):
+            out[i, j] = (x[i, j] - m) - ls
 
 
 @njit(**_JIT)
 def softmax_rows(x, out):  # noqa: ANN001, ANN201
     """out[i] = e / sum(e) with e = exp(x[i] - max(x[i])), for each row i."""
     stack = _stack(x)
+    c = x.shape[1]
     for i in range(x.shape[0]):
-        row, o = x[i], out[i]
-        m = _max(row)
-        for j in range(row.shape[0]):
-            o[j] = np.exp(row[j] - m)
-        s = _sum(o, stack)
-        for j in range(row.shape[0]):
-            o[j] = o[j] / s
+        m = _max(x, i)
+        for j in range(c):
+            out[i, j] = np.exp(x[i, j] - m)
+        s = _sum(out, i, stack)
+        for j in range(c):
+            out[i, j] = out[i, j] / s
 
 
 @njit(**_JIT)
 def log_softmax_vjp_rows(g, ans, out):  # noqa: ANN001, ANN201
     """out[i] = g[i] - exp(ans[i]) * sum(g[i]): log_softmax's VJP from its output."""
     stack = _stack(g)
+    c = g.shape[1]
     for i in range(g.shape[0]):
-        gi, ai, o = g[i], ans[i], out[i]
-        s = _sum(gi, stack)
-        for j in range(gi.shape[0]):
-            o[j] = gi[j] - np.exp(ai[j]) * s
+        s = _sum(g, i, stack)
+        for j in range(c):
+            out[i, j] = g[i, j] - np.exp(ans[i, j]) * s
 
 
 @njit(**_JIT)
 def softmax_vjp_rows(g, ans, out):  # noqa: ANN001, ANN201
     """out[i] = ans[i] * (g[i] - sum(g[i] * ans[i])): softmax's VJP from its output."""
     stack = _stack(g)
+    c = g.shape[1]
     for i in range(g.shape[0]):
-        gi, ai, o = g[i], ans[i], out[i]
-        for j in range(gi.shape[0]):
-            o[j] = gi[j] * ai[j]
-        s = _sum(o, stack)
-        for j in range(gi.shape[0]):
-            o[j] = ai[j] * (gi[j] - s)
+        for j in range(c):
+            out[i, j] = g[i, j] * ans[i, j]
+        s = _sum(out, i, stack)
+        for j in range(c):
+            out[i, j] = ans[i, j] * (g[i, j] - s)
 
 
 @njit(**_JIT)
@@ -165,7 +166,8 @@ def nll_targets(t, w, c, ignore, safe, wt, keep, total):  # noqa: ANN001, ANN201
             wt[i] = keep[i]
         else:
             wt[i] = w[safe[i]] * keep[i]
-    total[0] = _sum(wt, _stack(wt))
+    row = wt.reshape((1, wt.shape[0]))
+    total[0] = _sum(row, 0, _stack(row))
     return -1
 
 

@@ -13,6 +13,7 @@ import pytest
 import autograd as ag
 import nn
 import optim
+from autograd.kernels import rows
 from autograd.ops.select import pick, unpick
 from autograd.ops.softmax import log_softmax, softmax
 from nn import functional as F
@@ -50,24 +51,40 @@ def test_edge_rows_behave_as_the_numpy_code(dtype: Any) -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(1, 10), (5, 7), (3, 2, 129), (2, 1000), (4,)])
-def test_kernels_match_numpy_and_the_into_variants_bit_for_bit(shape: tuple, dtype: Any) -> None:
+@pytest.mark.parametrize(("shape", "axis"), [
+    ((1, 10), -1), ((5, 7), 1), ((3, 2, 129), -1), ((2, 1000), -1), ((4,), 0),  # kernels
+    ((3, 1000), -1), ((4, 6), 0), ((2, 3, 4), 1),  # NumPy passes (large, or not the last axis)
+])
+def test_eager_and_into_variants_agree_bit_for_bit(shape: tuple, axis: int, dtype: Any) -> None:
     rng = np.random.default_rng(0)
     x = (rng.standard_normal(shape) * 5).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     for prim, ref in ((log_softmax, _numpy_log_softmax), (softmax, _numpy_softmax)):
-        ans = prim.forward(x, axis=-1)
-        np.testing.assert_allclose(ans, ref(x), rtol=tol, atol=tol)
+        ans = prim.forward(x, axis=axis)
+        np.testing.assert_allclose(ans, np.moveaxis(ref(np.moveaxis(x, axis, -1)), -1, axis),
+                                   rtol=tol, atol=tol)
         out = np.full_like(x, np.nan)
-        prim.into(out, x, axis=x.ndim - 1)
+        prim.into(out, x, axis=axis)
         np.testing.assert_array_equal(out, ans, strict=True)
-        want = prim.vjps[0](ag.tensor(g), ag.tensor(ans), ag.tensor(x), axis=-1).data  # formula
-        eager = prim.vjps[0](g, ans, x, axis=-1)  # what backward runs on arrays: the kernel
+        want = prim.vjps[0](ag.tensor(g), ag.tensor(ans), ag.tensor(x), axis=axis).data
+        eager = prim.vjps[0](g, ans, x, axis=axis)  # what backward runs on arrays
         np.testing.assert_allclose(eager, want, rtol=tol, atol=tol)
         out = np.full_like(x, np.nan)
-        prim.vjp_intos[0](out, g, ans, x, axis=-1)
+        prim.vjp_intos[0](out, g, ans, x, axis=axis)
         np.testing.assert_array_equal(out, eager, strict=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_sums_are_numpys_pairwise_sums(dtype: Any) -> None:
+    rng = np.random.default_rng(11)
+    for n in [*range(1, 40), 127, 128, 129, 136, 255, 256, 257, 1000, 1029, 5000]:
+        w = rng.standard_normal(n).astype(dtype)
+        t = np.arange(n) % n
+        safe, wt, keep, total = (np.empty(n, np.int64), np.empty(n, dtype), np.empty(n, dtype),
+                                 np.empty(1, dtype))
+        assert rows.nll_targets(t, w, n, -100, safe, wt, keep, total) == -1
+        assert total[0] == np.sum(w), n
 
 
 def test_other_axes_and_layouts_keep_the_numpy_path() -> None:
