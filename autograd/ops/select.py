@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.errors import ShapeError
+from autograd.errors import DTypeError, ShapeError
 from autograd.kernels import rows
 from autograd.ops.index import check_range
 from autograd.registry import call, primitive, unrecorded
@@ -60,9 +60,11 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 def _rows_index(op: str, n: int, c: int, index: Any) -> np.ndarray:
     """`index` checked to be n integers (ShapeError / DTypeError naming `op`), as int64."""
-    if not isinstance(index, np.ndarray) or index.shape != (n,) or index.dtype.kind not in "iu":
-        got = getattr(index, "shape", type(index).__name__), getattr(index, "dtype", "")
+    if not isinstance(index, np.ndarray) or index.shape != (n,):
+        got = getattr(index, "shape", type(index).__name__)
         raise ShapeError(f"{op}: index must be {n} integers (one per row of {c}); got {got}")
+    if index.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: index must hold integers; got {index.dtype}")
     return index if index.dtype == np.int64 else index.astype(np.int64)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import autograd as ag
 from autograd.compiler.host import host_step
 from autograd.errors import ShapeError
-from autograd.kernels import rows
+from autograd.kernels import rows as row_kernels
 from autograd.ops import elementwise as ew
 from autograd.ops.select import pick
 from autograd.ops.shape import getitem
@@ -254,7 +254,7 @@ def _nll_targets(
     if weight is not None:
         w = np.ascontiguousarray(as_tensor(weight).data.astype(dt, copy=False), dtype=work)
     safe, wt, keep, total1, total = arrays.get(t.shape[0], work)
-    bad = rows.nll_targets(t, w, c, ignore_index, safe, wt, keep, total1)
+    bad = row_kernels.nll_targets(t, w, c, ignore_index, safe, wt, keep, total1)
     if bad >= 0:
         raise IndexError(
             f"{fn}: target {int(t[bad])} is out of bounds for {c} classes "

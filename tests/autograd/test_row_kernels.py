@@ -170,6 +170,8 @@ def test_pick_rejects_bad_indices_naming_the_op() -> None:
         pick(x, index=np.array([0, 0, -5]))
     with pytest.raises(ag.ShapeError, match="pick: index must be 3 integers"):
         pick(x, index=np.array([0, 1]))
+    with pytest.raises(ag.DTypeError, match="pick: index must hold integers"):
+        pick(x, index=np.array([0.0, 1.0, 2.0]))
     with pytest.raises(ag.ShapeError, match="pick: x must be 2-D"):
         pick(ag.tensor(np.zeros(3)), index=np.array([0, 1, 2]))
     with pytest.raises(IndexError, match="unpick: index 9"):
