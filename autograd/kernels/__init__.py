@@ -1,4 +1,6 @@
-"""Numba CPU kernels on plain ndarrays: matmul, conv2d, pooling (forward and backward).
+"""Numba CPU kernels on plain ndarrays: matmul, conv2d, pooling (forward and backward), and
+the row kernels of ``rows`` (softmax, NLL targets, pick: jitted functions whose callers in
+autograd.ops check layouts and dtypes).
 
 Every public function validates shapes and dtypes in Python (ValueError/TypeError naming the
 op and the shapes), makes its inputs C-contiguous, promotes mixed float32/float64 to float64,

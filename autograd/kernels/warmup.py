@@ -1,10 +1,10 @@
-"""Compile every kernel ahead of use: each conv2d layout, pooling, matmul and linear, per dtype.
+"""Compile every kernel ahead of use: each conv2d layout, pooling, products, rows, per dtype.
 
 Numba compiles a kernel on its first call for each argument type and caches the machine code
 on disk, so a cold cache makes the first batch of a run wait for the compiler. ``warmup`` runs
 each kernel once on small inputs chosen to take every code path (the four conv2d layouts, the
-2x2 and general pooling kernels, threaded and fused products) so later runs start warm. On a
-warm cache it only loads the cached code.
+2x2 and general pooling kernels, threaded and fused products, the classifier head's row
+kernels) so later runs start warm. On a warm cache it only loads the cached code.
 """
 
 from __future__ import annotations
@@ -19,6 +19,15 @@ from .conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 from .matmul import linear, matmul
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 from .rnn import elman_backward, elman_forward
+from .rows import (
+    log_softmax_rows,
+    log_softmax_vjp_rows,
+    nll_targets,
+    pick_rows,
+    softmax_rows,
+    softmax_vjp_rows,
+    unpick_rows,
+)
 from .small_ops import relu_grad, sum_leading
 
 __all__ = ["warmup"]
@@ -77,6 +86,21 @@ def _elman(dtype: np.dtype) -> None:
         elman_backward(out, out, w, np.empty_like(out), relu, False)
 
 
+def _rows(dtype: np.dtype) -> None:
+    x = np.random.default_rng(0).standard_normal((3, 200)).astype(dtype)  # rows split in sums
+    ans, out = np.empty_like(x), np.empty_like(x)
+    for forward, vjp in ((log_softmax_rows, log_softmax_vjp_rows),
+                         (softmax_rows, softmax_vjp_rows)):
+        forward(x, ans)
+        vjp(x, ans, out)
+    t, safe = np.array([1, -100, 2]), np.empty(3, np.int64)
+    wt, keep, total = np.empty(3, dtype), np.empty(3, dtype), np.empty(1, dtype)
+    for w in (None, np.ones(200, dtype)):
+        nll_targets(t, w, 200, -100, safe, wt, keep, total)
+    pick_rows(x, safe, wt)
+    unpick_rows(wt, safe, out)
+
+
 def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases: list[tuple[str, Callable[[], None]]] = [
         (name, lambda x=x, w=w, s=s, p=p: _conv(dtype, x, w, s, p))
@@ -87,6 +111,7 @@ def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases.append(("matmul and linear", lambda: _products(dtype)))
     cases.append(("ReLU gradient and bias sums", lambda: _small(dtype)))
     cases.append(("vanilla RNN recurrence", lambda: _elman(dtype)))
+    cases.append(("softmax rows, NLL targets and pick", lambda: _rows(dtype)))
     return cases
 
 

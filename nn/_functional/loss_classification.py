@@ -12,7 +12,9 @@ import numpy as np
 import autograd as ag
 from autograd.compiler.host import host_step
 from autograd.errors import ShapeError
+from autograd.kernels import rows as row_kernels
 from autograd.ops import elementwise as ew
+from autograd.ops.select import pick
 from autograd.ops.shape import getitem
 from autograd.registry import primitive
 from autograd.tensor import Tensor
@@ -190,8 +192,8 @@ def _nll(
     if weight is not None and as_tensor(weight).shape != (c,):
         raise ShapeError(f"{fn}: weight must have shape ({c},); got {as_tensor(weight).shape}")
     rows = _classes_last(logp)
-    safe, wt, keep, total = _nll_targets(target, weight, c, ignore_index, dt, fn)
-    picked = getitem(rows, index=(np.arange(safe.size), safe))
+    safe, wt, keep, total = _nll_targets(target, weight, c, ignore_index, dt, fn, _Arrays())
+    picked = pick(rows, index=safe)
     loss = -(picked * Tensor(wt))
     if smoothing:
         if weight is not None:
@@ -210,25 +212,57 @@ def _nll(
         return loss.sum() / Tensor(total)
 
 
-@host_step  # NumPy on the targets: ag.compile reruns it on each call's targets
+class _Arrays:
+    """What one `_nll` call's host step writes: fresh arrays on its first run (the eager call,
+    whose graph keeps them), then one set reused by every later run (ag.compile's replays of
+    that step). Each call makes its own, so two losses in one step never share arrays."""
+
+    __slots__ = ("runs", "arrays")
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.arrays: tuple[np.ndarray, ...] | None = None
+
+    def get(self, n: int, dt: np.dtype) -> tuple[np.ndarray, ...]:
+        """(safe, wt, keep, total as (1,), total as ()) for n targets of dtype dt."""
+        arrays = self.arrays
+        if arrays is None or arrays[0].shape[0] != n or arrays[1].dtype != dt:
+            total = np.empty(1, dt)
+            arrays = (np.empty(n, np.int64), np.empty(n, dt), np.empty(n, dt), total,
+                      total.reshape(()))
+            if self.runs:  # (the first run's arrays stay with the eager graph)
+                self.arrays = arrays
+        self.runs += 1
+        return arrays
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@host_step  # ag.compile reruns it on each call's targets
 def _nll_targets(
-    target: Tensor, weight: Any, c: int, ignore_index: int, dt: np.dtype, fn: str
+    target: Tensor, weight: Any, c: int, ignore_index: int, dt: np.dtype, fn: str,
+    arrays: _Arrays,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Class indices (0 where ignored), per-sample weights, the kept mask and their total."""
-    t = target.data.reshape(-1).astype(np.int64)
-    keep = t != ignore_index
-    bad = keep & ((t < 0) | (t >= c))
-    if np.any(bad):
+    """Class indices (0 where ignored), per-sample weights, the kept mask and their total,
+    from one kernel call (float64 for a dtype the kernel lacks, then cast)."""
+    t = target.data.reshape(-1)
+    if t.dtype != np.int64 or not t.flags.c_contiguous:
+        t = np.ascontiguousarray(t, dtype=np.int64)
+    work = dt if dt in _KERNEL_DTYPES else np.dtype(np.float64)
+    w = None
+    if weight is not None:
+        w = np.ascontiguousarray(as_tensor(weight).data.astype(dt, copy=False), dtype=work)
+    safe, wt, keep, total1, total = arrays.get(t.shape[0], work)
+    bad = row_kernels.nll_targets(t, w, c, ignore_index, safe, wt, keep, total1)
+    if bad >= 0:
         raise IndexError(
-            f"{fn}: target {int(t[bad][0])} is out of bounds for {c} classes "
+            f"{fn}: target {int(t[bad])} is out of bounds for {c} classes "
             f"(valid: 0..{c - 1}, or ignore_index={ignore_index})"
         )
-    safe = np.where(keep, t, 0)
-    if weight is not None:
-        wt = (as_tensor(weight).data.astype(dt)[safe] * keep).astype(dt)
-    else:
-        wt = keep.astype(dt)
-    return safe, wt, keep.astype(dt), np.asarray(wt.sum(), dtype=dt)
+    if work != dt:
+        return safe, wt.astype(dt), keep.astype(dt), total.astype(dt)
+    return safe, wt, keep, total
 
 
 def multilabel_soft_margin_loss(

@@ -248,6 +248,13 @@ SORTING = [
            lambda g: se.scatter_along(g, shape=(2, 4), index=np.array([[3, 0], [1, 1]]), axis=1),
            [S((2, 2))],
            lambda g: _scatter_ref(g)),
+    OpSpec("pick", ("pick",), se.pick,
+           [S((4, 3), index=np.array([0, 2, 1, 2])), S((2, 5), index=np.array([-1, 4]),
+                                                        desc="negative")],
+           lambda x, index: x[np.arange(x.shape[0]), index]),
+    OpSpec("unpick", ("unpick",), se.unpick,
+           [S((4,), index=np.array([0, 2, 1, 2]), columns=3)],
+           lambda g, index, columns: _unpick_ref(g, index, columns)),
 ]
 
 
@@ -268,6 +275,12 @@ def _scatter_ref(g: np.ndarray) -> np.ndarray:
     out[0, 3] += g[0, 0]
     out[0, 0] += g[0, 1]
     out[1, 1] += g[1, 0] + g[1, 1]
+    return out
+
+
+def _unpick_ref(g: np.ndarray, index: np.ndarray, columns: int) -> np.ndarray:
+    out = np.zeros((g.shape[0], columns))
+    out[np.arange(g.shape[0]), index] = g
     return out
 
 
