@@ -1,5 +1,6 @@
-"""Steady-state replays of compiled MLP and LeNet-5 training steps allocate no activation-sized
-array, and every `into` variant the replays use computes exactly what the forward computes."""
+"""Steady-state replays of compiled MLP and LeNet-5 training steps allocate no new arrays (every
+step writes a reused buffer or makes a view; what Python objects a replay makes stay under a few
+KiB, less than any activation), and every `into` variant computes what the forward computes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from autograd.ops import conv
 from autograd.ops.elementwise import exp, relu
 from autograd.ops.linalg import linear, matmul
 from autograd.ops.softmax import log_softmax
+
+# What a replay may allocate: Python objects (the returned loss tensor, small tuples), no array
+_OBJECTS = 8 * 1024
 
 
 def _peak_per_replay(step: Any, x: ag.Tensor, y: ag.Tensor, replays: int = 5) -> int:
@@ -53,7 +57,7 @@ def _compiled_step(model: Any, opt: Any) -> Any:
     lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9),
     lambda ps: optim.Adam(ps, lr=1e-3),
 ], ids=["sgd_momentum", "adam"])
-def test_mlp_replay_allocates_no_activation_sized_array(make_opt: Any) -> None:
+def test_mlp_replay_allocates_no_array(make_opt: Any) -> None:
     ag.manual_seed(0)
     batch, sizes = 64, [256, 128, 96, 10]
     model = nn.models.MLP(sizes)
@@ -63,16 +67,15 @@ def test_mlp_replay_allocates_no_activation_sized_array(make_opt: Any) -> None:
     rng = np.random.default_rng(0)
     x = ag.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32))
     y = ag.tensor(rng.integers(0, sizes[-1], batch))
-    smallest_hidden = batch * min(sizes[1:-1]) * 4  # bytes of the smallest hidden activation
     peak = _peak_per_replay(step, x, y)
-    assert peak < smallest_hidden, (peak, smallest_hidden)
+    assert peak < _OBJECTS, peak  # the smallest hidden activation is 24 KiB
     plan = str(step.plan)
-    assert "linear" in plan and "allocates" in plan  # what is left: the loss's small steps
+    assert "allocates" not in plan, plan
     linears = [ln for ln in plan.splitlines() if " linear " in ln]
     assert linears and all("buffer" in ln for ln in linears)
 
 
-def test_lenet5_adam_replay_allocates_no_activation_sized_array() -> None:
+def test_lenet5_adam_replay_allocates_no_array() -> None:
     ag.manual_seed(0)
     model = nn.models.LeNet5()
     opt = optim.Adam(model.parameters(), lr=1e-3)
@@ -82,8 +85,8 @@ def test_lenet5_adam_replay_allocates_no_activation_sized_array() -> None:
     x = ag.tensor(rng.standard_normal((16, 1, 28, 28)).astype(np.float32))
     y = ag.tensor(rng.integers(0, 10, 16))
     peak = _peak_per_replay(step, x, y)
-    second_pool = 16 * 16 * 5 * 5 * 4  # bytes of the second pooling's output, (16, 16, 5, 5)
-    assert peak < second_pool, (peak, second_pool)
+    assert peak < _OBJECTS, peak  # the second pooling's output alone is 25 KiB
+    assert "allocates" not in str(step.plan), str(step.plan)
     lines = str(step.plan).splitlines()
     for name in ("conv2d ", "max_pool2d ", "conv2d_grad_weight", "max_pool2d_scatter"):
         found = [ln for ln in lines if name in ln]
