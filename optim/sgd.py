@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import flat, scalars, sgd_update
 from optim._common import scratch
 from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
 
@@ -26,15 +27,21 @@ def sgd(
     g = grad + weight_decay * p; b = momentum * b + (1 - dampening) * g (b = g at first);
     p -= lr * (g + momentum * b if nesterov else b).
     """
+    use_momentum = momentum != 0
     for i, (p, grad) in enumerate(zip(params, grads, strict=True)):
         g = grad + weight_decay * p if weight_decay != 0 else grad
+        buf = momentum_buffers[i]
+        first = use_momentum and buf is None
+        if first:
+            buf = momentum_buffers[i] = np.array(g, dtype=p.dtype, copy=True)
+        views = flat(p, g, buf if use_momentum else p)
+        cast = views and scalars(p.dtype, lr, momentum, 1 - dampening)
+        if cast:  # one kernel pass; else the same arithmetic as NumPy passes below
+            sgd_update(*views, *cast, use_momentum, first, nesterov)
+            continue
         tmp = scratch(p)  # one reused array for the temporaries below
-        if momentum != 0:
-            buf = momentum_buffers[i]
-            if buf is None:
-                buf = np.array(g, dtype=p.dtype, copy=True)
-                momentum_buffers[i] = buf
-            else:
+        if use_momentum:
+            if not first:
                 buf *= momentum
                 buf += np.multiply(g, 1 - dampening, out=tmp)
             g = np.add(g, np.multiply(buf, momentum, out=tmp), out=tmp) if nesterov else buf

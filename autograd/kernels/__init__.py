@@ -1,10 +1,13 @@
-"""Numba CPU kernels on plain ndarrays: matmul, conv2d, pooling (forward and backward).
+"""Numba CPU kernels on plain ndarrays: matmul, conv2d, pooling (forward and backward), and
+the optimizers' per-parameter updates (``optim_update``).
 
 Every public function validates shapes and dtypes in Python (ValueError/TypeError naming the
 op and the shapes), makes its inputs C-contiguous, promotes mixed float32/float64 to float64,
 then calls ``@njit(cache=True)`` code (IEEE semantics: no fast-math flag but FMA contraction
 in the fused epilogue). Products run single-threaded BLAS on the kernel workers, never NumPy's
-threaded BLAS (see ``matmul``). Nothing here imports tracegrad.
+threaded BLAS (see ``matmul``). The optimizer updates skip those checks, which would cost more
+than their work: callers pass the views and scalars ``optim_update.flat`` and ``.scalars``
+give. Nothing here imports tracegrad.
 """
 
 from ._runtime import clear_workspaces, workspace
@@ -17,6 +20,7 @@ from .conv import (
     conv2d_output_shape,
 )
 from .matmul import linear, matmul
+from .optim_update import adagrad_update, adam_update, rmsprop_update, sgd_update
 from .pool import (
     avg_pool2d_backward,
     avg_pool2d_forward,
@@ -27,6 +31,8 @@ from .pool import (
 from .warmup import warmup
 
 __all__ = [
+    "adagrad_update",
+    "adam_update",
     "avg_pool2d_backward",
     "avg_pool2d_forward",
     "clear_workspaces",
@@ -41,6 +47,8 @@ __all__ = [
     "max_pool2d_backward",
     "max_pool2d_forward",
     "pool2d_output_shape",
+    "rmsprop_update",
+    "sgd_update",
     "warmup",
     "workspace",
 ]

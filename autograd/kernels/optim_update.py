@@ -1,0 +1,123 @@
+"""One-pass optimizer updates (SGD, Adam/AMSGrad, RMSprop, Adagrad) on flat parameter views.
+
+Each kernel does, per element and in the same order, the float operations the NumPy code of
+``optim`` does as whole-array passes, so the results are bit for bit the same while a step costs
+one call per parameter instead of five to twelve. Callers pass the 1-D views ``flat`` gives
+(None: a layout or dtype the kernels do not take; use NumPy) and scalars ``scalars`` cast to
+the arrays' dtype, as NumPy casts a Python float next to an array (NEP 50).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from ._runtime import JIT_OPTIONS
+
+# error_model="numpy": x / 0 gives inf or nan as NumPy does (the default raises
+# ZeroDivisionError, and its check per division keeps LLVM from vectorizing the loops)
+_JIT = {**JIT_OPTIONS, "error_model": "numpy"}
+
+__all__ = ["flat", "scalars", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update"]
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def flat(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """1-D views of `arrays` when all are C-contiguous, aligned, writeable and of one native
+    float dtype (what the kernels write through in place), else None."""
+    dtype = arrays[0].dtype
+    # NOTE: `is` first: a dtype == costs ~100 ns; unpickled arrays have equal, other dtypes
+    if dtype is not _F32 and dtype is not _F64 and dtype != _F32 and dtype != _F64:
+        return None
+    for a in arrays:
+        if (a.dtype is not dtype and a.dtype != dtype) or not a.flags.carray:
+            return None
+    return [a.ravel() for a in arrays]
+
+
+@functools.lru_cache(maxsize=256, typed=True)  # typed: 0.5 and np.float64(0.5) differ here
+def scalars(dtype: np.dtype, *values: Any) -> tuple[np.floating, ...] | None:
+    """`values` as scalars of `dtype` when NumPy would cast them so (Python numbers, or NumPy
+    scalars of that dtype), else None: a float64 scalar next to a float32 array makes NumPy
+    compute in float64, which these kernels do not. Memoised: a step asks the same per dtype."""
+    cast = dtype.type
+    out = []
+    for v in values:
+        if type(v) is float or type(v) is int:
+            out.append(cast(v))
+        elif isinstance(v, np.generic) and v.dtype == dtype:
+            out.append(v)
+        else:
+            return None
+    return tuple(out)
+
+
+@njit(**_JIT)
+def sgd_update(p, g, buf, lr, momentum, keep, use_momentum, first, nesterov):  # noqa: PLR0913
+    """p -= lr * d with d = g, or with momentum b = g (first step) or momentum*b + keep*g and
+    d = b (or g + momentum*b with `nesterov`); `keep` is 1 - dampening."""
+    for i in range(p.size):
+        d = g[i]
+        if use_momentum:
+            b = d if first else buf[i] * momentum + d * keep
+            buf[i] = b
+            d = d + b * momentum if nesterov else b
+        p[i] = p[i] - d * lr
+
+
+@njit(**_JIT)
+def adam_update(p, g, m, v, v_max, beta1, keep1, beta2, keep2, bc2_sqrt, eps, step_size,
+                amsgrad):  # noqa: PLR0913
+    """m = beta1*m + keep1*g; v = beta2*v + (g*g)*keep2 (AMSGrad: v_max = maximum(v_max, v)
+    is used for v); p -= m / (sqrt(v) / bc2_sqrt + eps) * step_size."""
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i] * beta1 + gi * keep1
+        m[i] = mi
+        vi = v[i] * beta2 + (gi * gi) * keep2
+        v[i] = vi
+        if amsgrad:
+            vm = v_max[i]
+            if not (vm >= vi or vm != vm):  # np.maximum: a NaN on either side wins
+                vm = vi
+            v_max[i] = vm
+            vi = vm
+        denom = np.sqrt(vi) / bc2_sqrt + eps
+        p[i] = p[i] - (mi / denom) * step_size
+
+
+@njit(**_JIT)
+def rmsprop_update(p, g, v, g_avg, buf, lr, alpha, keep, eps, momentum, centered,
+                   use_momentum):  # noqa: PLR0913
+    """v = alpha*v + (keep*g)*g; centered: m = alpha*m + keep*g, d = sqrt(v - m*m) + eps,
+    else d = sqrt(v) + eps; momentum: b = momentum*b + g/d, p -= lr*b; else p -= lr*g/d."""
+    for i in range(p.size):
+        gi = g[i]
+        vi = v[i] * alpha + (keep * gi) * gi
+        v[i] = vi
+        if centered:
+            mi = g_avg[i] * alpha + keep * gi
+            g_avg[i] = mi
+            avg = np.sqrt(vi - mi * mi) + eps
+        else:
+            avg = np.sqrt(vi) + eps
+        if use_momentum:
+            b = buf[i] * momentum + gi / avg
+            buf[i] = b
+            p[i] = p[i] - lr * b
+        else:
+            p[i] = p[i] - (lr * gi) / avg
+
+
+@njit(**_JIT)
+def adagrad_update(p, g, total, clr, eps):
+    """total += g*g; p -= clr*g / (sqrt(total) + eps)."""
+    for i in range(p.size):
+        gi = g[i]
+        t = total[i] + gi * gi
+        total[i] = t
+        p[i] = p[i] - (clr * gi) / (np.sqrt(t) + eps)

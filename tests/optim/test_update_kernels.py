@@ -1,0 +1,205 @@
+"""The one-pass Numba updates of SGD, Adam, RMSprop and Adagrad against the NumPy code they
+replaced (kept below as the reference), bit for bit, step for step: float32 and float64, 0-d
+to 4-d and non-contiguous parameters, every option, and hyperparameters edited between steps."""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import optim
+
+# the modules (optim.sgd etc. are the update functions they export)
+SGD_MOD, ADAM_MOD, RMSPROP_MOD, ADAGRAD_MOD = (
+    importlib.import_module(f"optim.{name}") for name in ("sgd", "adam", "rmsprop", "adagrad")
+)
+
+# ----- the replaced NumPy updates, one parameter at a time (state in a dict) -----
+
+
+def ref_sgd(p, g, st, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    g = g + weight_decay * p if weight_decay != 0 else g
+    if momentum != 0:
+        buf = st.get("buf")
+        if buf is None:
+            buf = st["buf"] = np.array(g, dtype=p.dtype, copy=True)
+        else:
+            buf *= momentum
+            buf += g * (1 - dampening)
+        g = g + buf * momentum if nesterov else buf
+    p -= g * lr
+
+
+def ref_adam(p, g, st, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+             decoupled=False):
+    beta1, beta2 = betas
+    if not st:
+        st.update(step=0, m=np.zeros_like(p), v=np.zeros_like(p), vmax=np.zeros_like(p))
+    st["step"] += 1
+    step, m, v = st["step"], st["m"], st["v"]
+    if weight_decay != 0:
+        if decoupled:
+            p *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * p
+    m *= beta1
+    m += g * (1 - beta1)
+    v *= beta2
+    tmp = np.square(g)
+    tmp *= 1 - beta2
+    v += tmp
+    if amsgrad:
+        np.maximum(st["vmax"], v, out=st["vmax"])
+        denom = np.sqrt(st["vmax"])
+    else:
+        denom = np.sqrt(v)
+    denom /= math.sqrt(1 - beta2**step)
+    denom += eps
+    update = m / denom
+    update *= lr / (1 - beta1**step)
+    p -= update
+
+
+def ref_rmsprop(p, g, st, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                centered=False):
+    if not st:
+        st.update(v=np.zeros_like(p), m=np.zeros_like(p), buf=np.zeros_like(p))
+    g = g + weight_decay * p if weight_decay != 0 else g
+    v = st["v"]
+    v *= alpha
+    v += (1 - alpha) * g * g
+    if centered:
+        m = st["m"]
+        m *= alpha
+        m += (1 - alpha) * g
+        avg = np.sqrt(v - m * m) + eps
+    else:
+        avg = np.sqrt(v) + eps
+    if momentum > 0:
+        buf = st["buf"]
+        buf *= momentum
+        buf += g / avg
+        p -= lr * buf
+    else:
+        p -= lr * g / avg
+
+
+def ref_adagrad(p, g, st, lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                eps=1e-10):
+    if not st:
+        st.update(step=0, sum=np.full_like(p, initial_accumulator_value))
+    st["step"] += 1
+    g = g + weight_decay * p if weight_decay != 0 else g
+    clr = lr / (1 + (st["step"] - 1) * lr_decay)
+    st["sum"] += g * g
+    p -= clr * g / (np.sqrt(st["sum"]) + eps)
+
+
+CASES = [
+    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update", dict(lr=0.1)),
+    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update", dict(lr=0.1, momentum=0.9)),
+    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update", dict(lr=0.05, momentum=0.8, dampening=0.3)),
+    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update", dict(lr=0.05, momentum=0.9, nesterov=True)),
+    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update",
+     dict(lr=0.05, momentum=0.9, weight_decay=0.01)),
+    (optim.Adam, ref_adam, ADAM_MOD, "adam_update", dict(lr=0.01)),
+    (optim.Adam, ref_adam, ADAM_MOD, "adam_update", dict(lr=0.01, amsgrad=True)),
+    (optim.Adam, ref_adam, ADAM_MOD, "adam_update",
+     dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    (optim.AdamW, lambda *a, **k: ref_adam(*a, **k, decoupled=True), ADAM_MOD, "adam_update",
+     dict(lr=0.01, weight_decay=0.1)),
+    (optim.RMSprop, ref_rmsprop, RMSPROP_MOD, "rmsprop_update", dict(lr=0.01)),
+    (optim.RMSprop, ref_rmsprop, RMSPROP_MOD, "rmsprop_update",
+     dict(lr=0.01, centered=True, momentum=0.9)),
+    (optim.RMSprop, ref_rmsprop, RMSPROP_MOD, "rmsprop_update",
+     dict(lr=0.01, alpha=0.9, momentum=0.5, weight_decay=0.01)),
+    (optim.RMSprop, ref_rmsprop, RMSPROP_MOD, "rmsprop_update", dict(lr=0.01, centered=True)),
+    (optim.Adagrad, ref_adagrad, ADAGRAD_MOD, "adagrad_update", dict(lr=0.1)),
+    (optim.Adagrad, ref_adagrad, ADAGRAD_MOD, "adagrad_update",
+     dict(lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1)),
+]
+SHAPES = [(), (7,), (5, 3), (2, 3, 2, 2)]
+
+
+def _params(dtype, rng):
+    """One parameter per shape, plus a non-contiguous one (a strided view of a bigger array)."""
+    arrays = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    arrays.append(rng.standard_normal((4, 6)).astype(dtype)[:, ::2])
+    return arrays
+
+
+def _counting(monkeypatch, module, name):
+    """Replace `module.name` (a kernel) by a wrapper that counts its calls."""
+    kernel, calls = getattr(module, name), []
+
+    def counted(*args):
+        calls.append(args[0].size)
+        return kernel(*args)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("cls", "ref", "module", "kernel", "kwargs"), CASES)
+def test_kernel_matches_numpy_bit_for_bit(monkeypatch, dtype, cls, ref, module, kernel, kwargs):
+    rng = np.random.default_rng(0)
+    start = _params(dtype, rng)
+    params = [ag.Tensor(a, requires_grad=True) for a in start]
+    assert not params[-1].data.flags.c_contiguous  # the NumPy path's case
+    expected = [np.array(a, copy=True) for a in start]
+    states = [{} for _ in expected]
+    opt = cls(params, **kwargs)
+    calls = _counting(monkeypatch, module, kernel)
+    for step in range(6):
+        if step == 3:  # edited between steps: the change must take effect
+            opt.param_groups[0]["lr"] = kwargs["lr"] / 2
+        lr = opt.param_groups[0]["lr"]
+        for p, e, st in zip(params, expected, states, strict=True):
+            g = rng.standard_normal(e.shape).astype(dtype)
+            p.grad = ag.Tensor(g.copy())
+            ref(e, g, st, **{**kwargs, "lr": lr})
+        opt.step()
+        for p, e in zip(params, expected, strict=True):
+            assert p.data.dtype == dtype
+            assert np.array_equal(p.data, e), (cls.__name__, kwargs, step, p.data.shape)
+    # every contiguous parameter took the kernel, but a 0-d one with L2 weight decay: its
+    # `grad + wd * p` is a NumPy scalar, not an array
+    scalar_grad = kwargs.get("weight_decay", 0) != 0 and cls is not optim.AdamW
+    assert len(calls) == 6 * (len(SHAPES) - scalar_grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maximize_and_float64_hyperparameters_match(monkeypatch, dtype):
+    """`maximize` negates the gradient before the kernel; a float64 NumPy scalar next to a
+    float32 parameter makes NumPy compute in float64, so that case keeps the NumPy path."""
+    rng = np.random.default_rng(1)
+    start = rng.standard_normal((4, 5)).astype(dtype)
+    lr = np.float64(0.01)
+    p = ag.Tensor(start.copy(), requires_grad=True)
+    opt = optim.Adam([p], lr=lr, maximize=True)
+    calls = _counting(monkeypatch, ADAM_MOD, "adam_update")
+    expected, st = start.copy(), {}
+    for _ in range(4):
+        g = rng.standard_normal(start.shape).astype(dtype)
+        p.grad = ag.Tensor(g.copy())
+        ref_adam(expected, -g, st, lr=lr)
+        opt.step()
+        assert np.array_equal(p.data, expected)
+    assert len(calls) == (4 if dtype == np.float64 else 0)
+
+
+def test_division_by_zero_gives_inf_like_numpy():
+    """eps=0 and a zero gradient: 0/0 is NaN in NumPy, never a ZeroDivisionError."""
+    p = ag.Tensor(np.ones(3, np.float32), requires_grad=True)
+    opt = optim.Adagrad([p], lr=0.1, eps=0.0)
+    p.grad = ag.Tensor(np.array([0.0, 1.0, 2.0], np.float32))
+    expected, st = np.ones(3, np.float32), {}
+    with np.errstate(invalid="ignore"):
+        ref_adagrad(expected, p.grad.data.copy(), st, lr=0.1, eps=0.0)
+        opt.step()
+    assert np.array_equal(p.data, expected, equal_nan=True) and np.isnan(p.data[0])
