@@ -191,17 +191,22 @@ class Optimizer:
         """
         out = []
         maximize = bool(group.get("maximize", False))
+        state = self.state
         for p in group["params"]:
             if p.grad is None:
                 continue
+            data = p.data
             grad = -p.grad.data if maximize else p.grad.data
-            if grad.shape != p.data.shape:
+            if grad.shape != data.shape:
                 raise ValueError(
-                    f"gradient shape {grad.shape} does not match parameter shape {p.data.shape}"
+                    f"gradient shape {grad.shape} does not match parameter shape {data.shape}"
                 )
-            if not p.data.flags.writeable:  # e.g. made from a broadcast view: give it its own
-                p.data = np.array(p.data, copy=True)
-            out.append((p, grad, self.state.setdefault(p, {})))
+            if not data.flags.writeable:  # e.g. made from a broadcast view: give it its own
+                p.data = np.array(data, copy=True)
+            s = state.get(p)
+            if s is None:
+                s = state[p] = {}
+            out.append((p, grad, s))
         return out
 
     # ----- state dicts -----

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograd.kernels.optim_update import flat, scalars, sgd_update
-from optim._common import scratch
+from optim._common import arrays, column, scratch
 from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
 
 
@@ -93,10 +93,9 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        bufs = [s.get("momentum_buffer") for _, _, s in items]
+        bufs = column(items, "momentum_buffer")
         sgd(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
+            *arrays(items),
             bufs,
             lr=group["lr"],
             momentum=group["momentum"],

@@ -1,4 +1,5 @@
-"""Compile every kernel ahead of use: each conv2d layout, pooling, matmul and linear, per dtype.
+"""Compile every kernel ahead of use: each conv2d layout, pooling, matmul and linear, and the
+optimizer updates, per dtype.
 
 Numba compiles a kernel on its first call for each argument type and caches the machine code
 on disk, so a cold cache makes the first batch of a run wait for the compiler. ``warmup`` runs
@@ -17,6 +18,7 @@ import numpy as np
 from .compiling import compile_count
 from .conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 from .matmul import linear, matmul
+from .optim_update import adagrad_update, adam_update, rmsprop_update, sgd_update
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 
 __all__ = ["warmup"]
@@ -58,6 +60,15 @@ def _products(dtype: np.dtype) -> None:
     linear(a[0, :4, :8], w[:, :8], bias, "tanh")  # small: NumPy product, fused epilogue
 
 
+def _optim_updates(dtype: np.dtype) -> None:
+    p, g, a, b, c = (np.full(4, 0.5, dtype) for _ in range(5))
+    s = dtype.type(0.1)
+    sgd_update(p, g, a, s, s, s, True, False, True)
+    adam_update(p, g, a, b, c, s, s, s, s, s, s, s, True)
+    rmsprop_update(p, g, a, b, c, s, s, s, s, s, True, True)
+    adagrad_update(p, g, a, s, s)
+
+
 def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases: list[tuple[str, Callable[[], None]]] = [
         (name, lambda x=x, w=w, s=s, p=p: _conv(dtype, x, w, s, p))
@@ -66,6 +77,7 @@ def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases.append(("pooling 2x2 stride 2", lambda: _pool(dtype, 2, 2, 0)))
     cases.append(("pooling general windows", lambda: _pool(dtype, 3, 2, 1)))
     cases.append(("matmul and linear", lambda: _products(dtype)))
+    cases.append(("optimizer updates", lambda: _optim_updates(dtype)))
     return cases
 
 
