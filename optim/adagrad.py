@@ -31,9 +31,9 @@ def adagrad(
         g = decayed(p, grad, weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)
         views = flat(p, g, state_sum)
-        cast = views and scalars(p.dtype, clr, eps)
-        if cast:  # one kernel pass; else the same arithmetic as NumPy passes below
-            adagrad_update(*views, *cast)
+        consts = scalars(p.dtype, clr, eps)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            adagrad_update(*views, consts)
             continue
         state_sum += g * g
         p -= clr * g / (np.sqrt(state_sum) + eps)

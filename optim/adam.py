@@ -42,12 +42,12 @@ def adam(
         bias_correction1 = 1 - beta1**step
         bias_correction2_sqrt = math.sqrt(1 - beta2**step)
         views = flat(p, g, m, v, max_exp_avg_sqs[i] if amsgrad else v)
-        cast = views and scalars(
+        consts = scalars(
             p.dtype, beta1, 1 - beta1, beta2, 1 - beta2, bias_correction2_sqrt, eps,
             lr / bias_correction1,
         )
-        if cast:  # one kernel pass; else the same arithmetic as NumPy passes below
-            adam_update(*views, *cast, amsgrad)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            adam_update(*views, consts, amsgrad)
             continue
         # NOTE: one reused scratch array: (1-b1) g -> (1-b2) g**2 -> denom -> the update
         tmp = scratch(p)

@@ -36,9 +36,9 @@ def rmsprop(
         v = square_avgs[i]
         views = flat(p, g, v, grad_avgs[i] if centered else v,
                      momentum_buffers[i] if momentum > 0 else v)
-        cast = views and scalars(p.dtype, lr, alpha, 1 - alpha, eps, momentum)
-        if cast:  # one kernel pass; else the same arithmetic as NumPy passes below
-            rmsprop_update(*views, *cast, centered, momentum > 0)
+        consts = scalars(p.dtype, lr, alpha, 1 - alpha, eps, momentum)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            rmsprop_update(*views, consts, centered, momentum > 0)
             continue
         v *= alpha
         v += (1 - alpha) * g * g

@@ -35,9 +35,9 @@ def sgd(
         if first:
             buf = momentum_buffers[i] = np.array(g, dtype=p.dtype, copy=True)
         views = flat(p, g, buf if use_momentum else p)
-        cast = views and scalars(p.dtype, lr, momentum, 1 - dampening)
-        if cast:  # one kernel pass; else the same arithmetic as NumPy passes below
-            sgd_update(*views, *cast, use_momentum, first, nesterov)
+        consts = scalars(p.dtype, lr, momentum, 1 - dampening)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            sgd_update(*views, consts, use_momentum, first, nesterov)
             continue
         tmp = scratch(p)  # one reused array for the temporaries below
         if use_momentum:

@@ -3,8 +3,9 @@
 Each kernel does, per element and in the same order, the float operations the NumPy code of
 ``optim`` does as whole-array passes, so the results are bit for bit the same while a step costs
 one call per parameter instead of five to twelve. Callers pass the 1-D views ``flat`` gives
-(None: a layout or dtype the kernels do not take; use NumPy) and scalars ``scalars`` cast to
-the arrays' dtype, as NumPy casts a Python float next to an array (NEP 50).
+(None: a layout or dtype the kernels do not take; use NumPy) and the hyperparameters in the
+array ``scalars`` gives, cast to the arrays' dtype as NumPy casts a Python float next to an
+array (NEP 50).
 """
 
 from __future__ import annotations
@@ -39,26 +40,27 @@ def flat(*arrays: np.ndarray) -> list[np.ndarray] | None:
 
 
 @functools.lru_cache(maxsize=256, typed=True)  # typed: 0.5 and np.float64(0.5) differ here
-def scalars(dtype: np.dtype, *values: Any) -> tuple[np.floating, ...] | None:
-    """`values` as scalars of `dtype` when NumPy would cast them so (Python numbers, or NumPy
-    scalars of that dtype), else None: a float64 scalar next to a float32 array makes NumPy
-    compute in float64, which these kernels do not. Memoised: a step asks the same per dtype."""
-    cast = dtype.type
+def scalars(dtype: np.dtype, *values: Any) -> np.ndarray | None:
+    """`values` in a read-only array of `dtype` when NumPy would cast them so (Python numbers,
+    or NumPy scalars of that dtype), else None: a float64 scalar next to a float32 array makes
+    NumPy compute in float64, which these kernels do not. One array argument dispatches faster
+    than several scalars; memoised, as a step asks the same for each parameter."""
     out = []
     for v in values:
-        if type(v) is float or type(v) is int:
-            out.append(cast(v))
-        elif isinstance(v, np.generic) and v.dtype == dtype:
-            out.append(v)
-        else:
+        if not (type(v) is float or type(v) is int
+                or (isinstance(v, np.generic) and v.dtype == dtype)):
             return None
-    return tuple(out)
+        out.append(v)
+    consts = np.array(out, dtype=dtype)
+    consts.flags.writeable = False
+    return consts
 
 
 @njit(**_JIT)
-def sgd_update(p, g, buf, lr, momentum, keep, use_momentum, first, nesterov):  # noqa: PLR0913
-    """p -= lr * d with d = g, or with momentum b = g (first step) or momentum*b + keep*g and
-    d = b (or g + momentum*b with `nesterov`); `keep` is 1 - dampening."""
+def sgd_update(p, g, buf, consts, use_momentum, first, nesterov):
+    """With consts = (lr, momentum, keep = 1 - dampening): p -= lr * d with d = g, or with
+    momentum b = g (first step) or momentum*b + keep*g, d = b (nesterov: g + momentum*b)."""
+    lr, momentum, keep = consts[0], consts[1], consts[2]
     for i in range(p.size):
         d = g[i]
         if use_momentum:
@@ -69,10 +71,12 @@ def sgd_update(p, g, buf, lr, momentum, keep, use_momentum, first, nesterov):  #
 
 
 @njit(**_JIT)
-def adam_update(p, g, m, v, v_max, beta1, keep1, beta2, keep2, bc2_sqrt, eps, step_size,
-                amsgrad):  # noqa: PLR0913
-    """m = beta1*m + keep1*g; v = beta2*v + (g*g)*keep2 (AMSGrad: v_max = maximum(v_max, v)
-    is used for v); p -= m / (sqrt(v) / bc2_sqrt + eps) * step_size."""
+def adam_update(p, g, m, v, v_max, consts, amsgrad):
+    """With consts = (beta1, keep1, beta2, keep2, bc2_sqrt, eps, step_size): m = beta1*m +
+    keep1*g; v = beta2*v + (g*g)*keep2 (AMSGrad: v_max = maximum(v_max, v) is used for v);
+    p -= m / (sqrt(v) / bc2_sqrt + eps) * step_size."""
+    beta1, keep1, beta2, keep2 = consts[0], consts[1], consts[2], consts[3]
+    bc2_sqrt, eps, step_size = consts[4], consts[5], consts[6]
     for i in range(p.size):
         gi = g[i]
         mi = m[i] * beta1 + gi * keep1
@@ -90,10 +94,11 @@ def adam_update(p, g, m, v, v_max, beta1, keep1, beta2, keep2, bc2_sqrt, eps, st
 
 
 @njit(**_JIT)
-def rmsprop_update(p, g, v, g_avg, buf, lr, alpha, keep, eps, momentum, centered,
-                   use_momentum):  # noqa: PLR0913
-    """v = alpha*v + (keep*g)*g; centered: m = alpha*m + keep*g, d = sqrt(v - m*m) + eps,
-    else d = sqrt(v) + eps; momentum: b = momentum*b + g/d, p -= lr*b; else p -= lr*g/d."""
+def rmsprop_update(p, g, v, g_avg, buf, consts, centered, use_momentum):
+    """With consts = (lr, alpha, keep = 1 - alpha, eps, momentum): v = alpha*v + (keep*g)*g;
+    centered: m = alpha*m + keep*g, d = sqrt(v - m*m) + eps, else d = sqrt(v) + eps;
+    momentum: b = momentum*b + g/d, p -= lr*b; else p -= lr*g/d."""
+    lr, alpha, keep, eps, momentum = consts[0], consts[1], consts[2], consts[3], consts[4]
     for i in range(p.size):
         gi = g[i]
         vi = v[i] * alpha + (keep * gi) * gi
@@ -113,8 +118,9 @@ def rmsprop_update(p, g, v, g_avg, buf, lr, alpha, keep, eps, momentum, centered
 
 
 @njit(**_JIT)
-def adagrad_update(p, g, total, clr, eps):
-    """total += g*g; p -= clr*g / (sqrt(total) + eps)."""
+def adagrad_update(p, g, total, consts):
+    """With consts = (clr, eps): total += g*g; p -= clr*g / (sqrt(total) + eps)."""
+    clr, eps = consts[0], consts[1]
     for i in range(p.size):
         gi = g[i]
         t = total[i] + gi * gi

@@ -18,7 +18,7 @@ import numpy as np
 from .compiling import compile_count
 from .conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 from .matmul import linear, matmul
-from .optim_update import adagrad_update, adam_update, rmsprop_update, sgd_update
+from .optim_update import adagrad_update, adam_update, rmsprop_update, scalars, sgd_update
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 
 __all__ = ["warmup"]
@@ -62,11 +62,11 @@ def _products(dtype: np.dtype) -> None:
 
 def _optim_updates(dtype: np.dtype) -> None:
     p, g, a, b, c = (np.full(4, 0.5, dtype) for _ in range(5))
-    s = dtype.type(0.1)
-    sgd_update(p, g, a, s, s, s, True, False, True)
-    adam_update(p, g, a, b, c, s, s, s, s, s, s, s, True)
-    rmsprop_update(p, g, a, b, c, s, s, s, s, s, True, True)
-    adagrad_update(p, g, a, s, s)
+    consts = scalars(dtype, *[0.1] * 7)
+    sgd_update(p, g, a, consts, True, False, True)
+    adam_update(p, g, a, b, c, consts, True)
+    rmsprop_update(p, g, a, b, c, consts, True, True)
+    adagrad_update(p, g, a, consts)
 
 
 def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
