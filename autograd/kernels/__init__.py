@@ -20,7 +20,14 @@ from .conv import (
     conv2d_output_shape,
 )
 from .matmul import linear, matmul
-from .optim_update import adagrad_update, adam_update, rmsprop_update, sgd_update
+from .optim_update import (
+    adadelta_update,
+    adagrad_update,
+    adam_update,
+    adamax_update,
+    rmsprop_update,
+    sgd_update,
+)
 from .pool import (
     avg_pool2d_backward,
     avg_pool2d_forward,
@@ -31,8 +38,10 @@ from .pool import (
 from .warmup import warmup
 
 __all__ = [
+    "adadelta_update",
     "adagrad_update",
     "adam_update",
+    "adamax_update",
     "avg_pool2d_backward",
     "avg_pool2d_forward",
     "clear_workspaces",

@@ -1,4 +1,5 @@
-"""One-pass optimizer updates (SGD, Adam/AMSGrad, RMSprop, Adagrad) on flat parameter views.
+"""One-pass optimizer updates (SGD, Adam/AMSGrad, RMSprop, Adagrad, Adamax, Adadelta) on flat
+parameter views.
 
 Each kernel does, per element and in the same order, the float operations the NumPy code of
 ``optim`` does as whole-array passes, so the results are bit for bit the same while a step costs
@@ -22,7 +23,16 @@ from ._runtime import JIT_OPTIONS
 # ZeroDivisionError, and its check per division keeps LLVM from vectorizing the loops)
 _JIT = {**JIT_OPTIONS, "error_model": "numpy"}
 
-__all__ = ["flat", "scalars", "sgd_update", "adam_update", "rmsprop_update", "adagrad_update"]
+__all__ = [
+    "flat",
+    "scalars",
+    "sgd_update",
+    "adam_update",
+    "rmsprop_update",
+    "adagrad_update",
+    "adamax_update",
+    "adadelta_update",
+]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # equal to one of them: native order
 
@@ -126,3 +136,34 @@ def adagrad_update(p, g, total, consts):
         t = total[i] + gi * gi
         total[i] = t
         p[i] = p[i] - (clr * gi) / (np.sqrt(t) + eps)
+
+
+@njit(**_JIT)
+def adamax_update(p, g, m, u, consts):
+    """With consts = (keep1 = 1 - beta1, beta2, eps, clr = lr / (1 - beta1**t)):
+    m += keep1*(g - m); u = maximum(beta2*u, |g| + eps); p -= clr*m / u."""
+    keep1, beta2, eps, clr = consts[0], consts[1], consts[2], consts[3]
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i] + keep1 * (gi - m[i])
+        m[i] = mi
+        ui = u[i] * beta2
+        bound = abs(gi) + eps
+        if not (ui >= bound or ui != ui):  # np.maximum: a NaN on either side wins
+            ui = bound
+        u[i] = ui
+        p[i] = p[i] - (clr * mi) / ui
+
+
+@njit(**_JIT)
+def adadelta_update(p, g, v, u, consts):
+    """With consts = (lr, rho, keep = 1 - rho, eps): v = rho*v + (keep*g)*g;
+    delta = sqrt(u + eps) / sqrt(v + eps) * g; u = rho*u + (keep*delta)*delta; p -= lr*delta."""
+    lr, rho, keep, eps = consts[0], consts[1], consts[2], consts[3]
+    for i in range(p.size):
+        gi = g[i]
+        vi = v[i] * rho + (keep * gi) * gi
+        v[i] = vi
+        delta = np.sqrt(u[i] + eps) / np.sqrt(vi + eps) * gi
+        u[i] = u[i] * rho + (keep * delta) * delta
+        p[i] = p[i] - lr * delta

@@ -18,7 +18,15 @@ import numpy as np
 from .compiling import compile_count
 from .conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 from .matmul import linear, matmul
-from .optim_update import adagrad_update, adam_update, rmsprop_update, scalars, sgd_update
+from .optim_update import (
+    adadelta_update,
+    adagrad_update,
+    adam_update,
+    adamax_update,
+    rmsprop_update,
+    scalars,
+    sgd_update,
+)
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 
 __all__ = ["warmup"]
@@ -67,6 +75,8 @@ def _optim_updates(dtype: np.dtype) -> None:
     adam_update(p, g, a, b, c, consts, True)
     rmsprop_update(p, g, a, b, c, consts, True, True)
     adagrad_update(p, g, a, consts)
+    adamax_update(p, g, a, b, consts)
+    adadelta_update(p, g, a, b, consts)
 
 
 def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:

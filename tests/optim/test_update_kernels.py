@@ -1,6 +1,7 @@
-"""The one-pass Numba updates of SGD, Adam, RMSprop and Adagrad against the NumPy code they
-replaced (kept below as the reference), bit for bit, step for step: float32 and float64, 0-d
-to 4-d and non-contiguous parameters, every option, and hyperparameters edited between steps."""
+"""The one-pass Numba updates of SGD, Adam, RMSprop, Adagrad, Adamax and Adadelta against the
+NumPy code they replaced (kept below as the reference), bit for bit, step for step: float32
+and float64, 0-d to 4-d and non-contiguous parameters, every option, and hyperparameters edited
+between steps."""
 
 from __future__ import annotations
 
@@ -14,19 +15,21 @@ import autograd as ag
 import optim
 
 # the modules (optim.sgd etc. are the update functions they export)
-SGD_MOD, ADAM_MOD, RMSPROP_MOD, ADAGRAD_MOD = (
-    importlib.import_module(f"optim.{name}") for name in ("sgd", "adam", "rmsprop", "adagrad")
+SGD_MOD, ADAM_MOD, RMSPROP_MOD, ADAGRAD_MOD, ADAMAX_MOD, ADADELTA_MOD = (
+    importlib.import_module(f"optim.{name}")
+    for name in ("sgd", "adam", "rmsprop", "adagrad", "adamax", "adadelta")
 )
 
-# ----- the replaced NumPy updates, one parameter at a time (state in a dict) -----
+# ----- the replaced NumPy updates, one parameter at a time (state in a dict, under the names
+# the optimizers use, so that the states are compared too) -----
 
 
 def ref_sgd(p, g, st, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
     g = g + weight_decay * p if weight_decay != 0 else g
     if momentum != 0:
-        buf = st.get("buf")
+        buf = st.get("momentum_buffer")
         if buf is None:
-            buf = st["buf"] = np.array(g, dtype=p.dtype, copy=True)
+            buf = st["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
         else:
             buf *= momentum
             buf += g * (1 - dampening)
@@ -38,9 +41,10 @@ def ref_adam(p, g, st, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgr
              decoupled=False):
     beta1, beta2 = betas
     if not st:
-        st.update(step=0, m=np.zeros_like(p), v=np.zeros_like(p), vmax=np.zeros_like(p))
+        st.update(step=0, exp_avg=np.zeros_like(p), exp_avg_sq=np.zeros_like(p),
+                  max_exp_avg_sq=np.zeros_like(p))
     st["step"] += 1
-    step, m, v = st["step"], st["m"], st["v"]
+    step, m, v = st["step"], st["exp_avg"], st["exp_avg_sq"]
     if weight_decay != 0:
         if decoupled:
             p *= 1 - lr * weight_decay
@@ -53,8 +57,8 @@ def ref_adam(p, g, st, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgr
     tmp *= 1 - beta2
     v += tmp
     if amsgrad:
-        np.maximum(st["vmax"], v, out=st["vmax"])
-        denom = np.sqrt(st["vmax"])
+        np.maximum(st["max_exp_avg_sq"], v, out=st["max_exp_avg_sq"])
+        denom = np.sqrt(st["max_exp_avg_sq"])
     else:
         denom = np.sqrt(v)
     denom /= math.sqrt(1 - beta2**step)
@@ -67,20 +71,21 @@ def ref_adam(p, g, st, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgr
 def ref_rmsprop(p, g, st, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
                 centered=False):
     if not st:
-        st.update(v=np.zeros_like(p), m=np.zeros_like(p), buf=np.zeros_like(p))
+        st.update(square_avg=np.zeros_like(p), grad_avg=np.zeros_like(p),
+                  momentum_buffer=np.zeros_like(p))
     g = g + weight_decay * p if weight_decay != 0 else g
-    v = st["v"]
+    v = st["square_avg"]
     v *= alpha
     v += (1 - alpha) * g * g
     if centered:
-        m = st["m"]
+        m = st["grad_avg"]
         m *= alpha
         m += (1 - alpha) * g
         avg = np.sqrt(v - m * m) + eps
     else:
         avg = np.sqrt(v) + eps
     if momentum > 0:
-        buf = st["buf"]
+        buf = st["momentum_buffer"]
         buf *= momentum
         buf += g / avg
         p -= lr * buf
@@ -97,6 +102,32 @@ def ref_adagrad(p, g, st, lr, lr_decay=0.0, weight_decay=0.0, initial_accumulato
     clr = lr / (1 + (st["step"] - 1) * lr_decay)
     st["sum"] += g * g
     p -= clr * g / (np.sqrt(st["sum"]) + eps)
+
+
+def ref_adamax(p, g, st, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    beta1, beta2 = betas
+    if not st:
+        st.update(step=0, exp_avg=np.zeros_like(p), exp_inf=np.zeros_like(p))
+    st["step"] += 1
+    g = g + weight_decay * p if weight_decay != 0 else g
+    m, u = st["exp_avg"], st["exp_inf"]
+    m += (1 - beta1) * (g - m)
+    u *= beta2
+    np.maximum(u, np.abs(g) + eps, out=u)
+    p -= lr / (1 - beta1 ** st["step"]) * m / u
+
+
+def ref_adadelta(p, g, st, lr, rho=0.9, eps=1e-6, weight_decay=0.0):
+    if not st:
+        st.update(square_avg=np.zeros_like(p), acc_delta=np.zeros_like(p))
+    g = g + weight_decay * p if weight_decay != 0 else g
+    v, u = st["square_avg"], st["acc_delta"]
+    v *= rho
+    v += (1 - rho) * g * g
+    delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+    u *= rho
+    u += (1 - rho) * delta * delta
+    p -= lr * delta
 
 
 CASES = [
@@ -121,6 +152,12 @@ CASES = [
     (optim.Adagrad, ref_adagrad, ADAGRAD_MOD, "adagrad_update", dict(lr=0.1)),
     (optim.Adagrad, ref_adagrad, ADAGRAD_MOD, "adagrad_update",
      dict(lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1)),
+    (optim.Adamax, ref_adamax, ADAMAX_MOD, "adamax_update", dict(lr=0.02)),
+    (optim.Adamax, ref_adamax, ADAMAX_MOD, "adamax_update",
+     dict(lr=0.02, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.01)),
+    (optim.Adadelta, ref_adadelta, ADADELTA_MOD, "adadelta_update", dict(lr=1.0)),
+    (optim.Adadelta, ref_adadelta, ADADELTA_MOD, "adadelta_update",
+     dict(lr=0.5, rho=0.5, eps=1e-4, weight_decay=0.01)),
 ]
 SHAPES = [(), (7,), (5, 3), (2, 3, 2, 2)]
 
@@ -164,9 +201,14 @@ def test_kernel_matches_numpy_bit_for_bit(monkeypatch, dtype, cls, ref, module, 
             p.grad = ag.Tensor(g.copy())
             ref(e, g, st, **{**kwargs, "lr": lr})
         opt.step()
-        for p, e in zip(params, expected, strict=True):
+        for p, e, st in zip(params, expected, states, strict=True):
             assert p.data.dtype == dtype
             assert np.array_equal(p.data, e), (cls.__name__, kwargs, step, p.data.shape)
+            ours = opt.state[p]
+            shared = [k for k, v in st.items() if isinstance(v, np.ndarray) and k in ours]
+            assert shared or (cls is optim.SGD and "momentum" not in kwargs)  # state kept
+            for k in shared:
+                assert np.array_equal(ours[k], st[k]), (cls.__name__, kwargs, step, k)
     # every contiguous parameter took the kernel, but a 0-d one with L2 weight decay: its
     # `grad + wd * p` is a NumPy scalar, not an array
     scalar_grad = kwargs.get("weight_decay", 0) != 0 and cls is not optim.AdamW
