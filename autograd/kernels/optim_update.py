@@ -1,5 +1,5 @@
-"""One-pass optimizer updates (SGD, Adam/AMSGrad, RMSprop, Adagrad, Adamax, Adadelta) on flat
-parameter views.
+"""One-pass optimizer updates (SGD, Adam/AMSGrad, RMSprop, Adagrad, Adamax, Adadelta, NAdam,
+RAdam, ASGD) on flat parameter views.
 
 Each kernel does, per element and in the same order, the float operations the NumPy code of
 ``optim`` does as whole-array passes, so the results are bit for bit the same while a step costs
@@ -32,6 +32,9 @@ __all__ = [
     "adagrad_update",
     "adamax_update",
     "adadelta_update",
+    "nadam_update",
+    "radam_update",
+    "asgd_update",
 ]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # equal to one of them: native order
@@ -167,3 +170,50 @@ def adadelta_update(p, g, v, u, consts):
         delta = np.sqrt(u[i] + eps) / np.sqrt(vi + eps) * gi
         u[i] = u[i] * rho + (keep * delta) * delta
         p[i] = p[i] - lr * delta
+
+
+@njit(**_JIT)
+def nadam_update(p, g, m, v, consts):
+    """With consts = (keep1, beta2, keep2, bc2 = 1 - beta2**t, eps, c_g, c_m): m += keep1*(g - m);
+    v = beta2*v + (keep2*g)*g; d = sqrt(v / bc2) + eps; p -= c_g*g / d; p -= c_m*m / d."""
+    keep1, beta2, keep2, bc2 = consts[0], consts[1], consts[2], consts[3]
+    eps, c_g, c_m = consts[4], consts[5], consts[6]
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i] + keep1 * (gi - m[i])
+        m[i] = mi
+        vi = v[i] * beta2 + (keep2 * gi) * gi
+        v[i] = vi
+        denom = np.sqrt(vi / bc2) + eps
+        pi = p[i] - (c_g * gi) / denom
+        p[i] = pi - (c_m * mi) / denom
+
+
+@njit(**_JIT)
+def radam_update(p, g, m, v, consts, rectified):
+    """With consts = (keep1, beta2, keep2, bc1 = 1 - beta1**t, lr, sqrt(bc2), eps, rect):
+    m += keep1*(g - m); v = beta2*v + (keep2*g)*g; m_hat = m / bc1; rectified:
+    p -= m_hat*lr * (sqrt(bc2) / (sqrt(v) + eps)) * rect, else p -= m_hat*lr."""
+    keep1, beta2, keep2, bc1 = consts[0], consts[1], consts[2], consts[3]
+    lr, bc2_sqrt, eps, rect = consts[4], consts[5], consts[6], consts[7]
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i] + keep1 * (gi - m[i])
+        m[i] = mi
+        vi = v[i] * beta2 + (keep2 * gi) * gi
+        v[i] = vi
+        step = (mi / bc1) * lr
+        if rectified:
+            step = (step * (bc2_sqrt / (np.sqrt(vi) + eps))) * rect
+        p[i] = p[i] - step
+
+
+@njit(**_JIT)
+def asgd_update(p, g, ax, consts, average):
+    """With consts = (decay = 1 - lambd*eta, eta, mu): p = p*decay - eta*g; then
+    ax += (p - ax)*mu when `average`, else ax = p."""
+    decay, eta, mu = consts[0], consts[1], consts[2]
+    for i in range(p.size):
+        pi = p[i] * decay - eta * g[i]
+        p[i] = pi
+        ax[i] = ax[i] + (pi - ax[i]) * mu if average else pi

@@ -23,6 +23,9 @@ from .optim_update import (
     adagrad_update,
     adam_update,
     adamax_update,
+    asgd_update,
+    nadam_update,
+    radam_update,
     rmsprop_update,
     scalars,
     sgd_update,
@@ -70,13 +73,16 @@ def _products(dtype: np.dtype) -> None:
 
 def _optim_updates(dtype: np.dtype) -> None:
     p, g, a, b, c = (np.full(4, 0.5, dtype) for _ in range(5))
-    consts = scalars(dtype, *[0.1] * 7)
+    consts = scalars(dtype, *[0.1] * 8)  # the most any kernel reads (RAdam)
     sgd_update(p, g, a, consts, True, False, True)
     adam_update(p, g, a, b, c, consts, True)
     rmsprop_update(p, g, a, b, c, consts, True, True)
     adagrad_update(p, g, a, consts)
     adamax_update(p, g, a, b, consts)
     adadelta_update(p, g, a, b, consts)
+    nadam_update(p, g, a, b, consts)
+    radam_update(p, g, a, b, consts, True)
+    asgd_update(p, g, a, consts, True)
 
 
 def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:

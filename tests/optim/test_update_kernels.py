@@ -1,7 +1,7 @@
-"""The one-pass Numba updates of SGD, Adam, RMSprop, Adagrad, Adamax and Adadelta against the
-NumPy code they replaced (kept below as the reference), bit for bit, step for step: float32
-and float64, 0-d to 4-d and non-contiguous parameters, every option, and hyperparameters edited
-between steps."""
+"""The one-pass Numba updates of SGD, Adam, RMSprop, Adagrad, Adamax, Adadelta, NAdam, RAdam
+and ASGD against the NumPy code they replaced (kept below as the reference), bit for bit, step
+for step: float32 and float64, 0-d to 4-d and non-contiguous parameters, every option, and
+hyperparameters edited between steps."""
 
 from __future__ import annotations
 
@@ -13,12 +13,7 @@ import pytest
 
 import autograd as ag
 import optim
-
-# the modules (optim.sgd etc. are the update functions they export)
-SGD_MOD, ADAM_MOD, RMSPROP_MOD, ADAGRAD_MOD, ADAMAX_MOD, ADADELTA_MOD = (
-    importlib.import_module(f"optim.{name}")
-    for name in ("sgd", "adam", "rmsprop", "adagrad", "adamax", "adadelta")
-)
+from optim.optimizer import scalar_dtype
 
 # ----- the replaced NumPy updates, one parameter at a time (state in a dict, under the names
 # the optimizers use, so that the states are compared too) -----
@@ -130,60 +125,129 @@ def ref_adadelta(p, g, st, lr, rho=0.9, eps=1e-6, weight_decay=0.0):
     p -= lr * delta
 
 
+def ref_nadam(p, g, st, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+              momentum_decay=4e-3, decoupled_weight_decay=False):
+    beta1, beta2 = betas
+    if not st:
+        st.update(step=0, mu_product=scalar_dtype()(1.0), exp_avg=np.zeros_like(p),
+                  exp_avg_sq=np.zeros_like(p))
+    st["step"] += 1
+    step, m, v = st["step"], st["exp_avg"], st["exp_avg_sq"]
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            p *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * p
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+    st["mu_product"] = st["mu_product"] * mu
+    prod = float(st["mu_product"])
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    denom = np.sqrt(v / (1 - beta2**step)) + eps
+    p -= lr * (1.0 - mu) / (1.0 - prod) * g / denom
+    p -= lr * mu_next / (1.0 - prod * mu_next) * m / denom
+
+
+def ref_radam(p, g, st, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    beta1, beta2 = betas
+    if not st:
+        st.update(step=0, exp_avg=np.zeros_like(p), exp_avg_sq=np.zeros_like(p))
+    st["step"] += 1
+    step, m, v = st["step"], st["exp_avg"], st["exp_avg_sq"]
+    g = g + weight_decay * p if weight_decay != 0 else g
+    rho_inf = 2 / (1 - beta2) - 1
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    bias_correction2 = 1 - beta2**step
+    m_hat = m / (1 - beta1**step)
+    rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
+    if rho_t > 5.0:
+        rect = math.sqrt(
+            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        )
+        adaptive = math.sqrt(bias_correction2) / (np.sqrt(v) + eps)
+        p -= m_hat * lr * adaptive * rect
+    else:
+        p -= m_hat * lr
+
+
+def ref_asgd(p, g, st, lr, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
+    dt = scalar_dtype()
+    if not st:
+        st.update(step=0, eta=dt(lr), mu=dt(1.0), ax=np.zeros_like(p))
+    st["step"] += 1
+    eta, mu, step, ax = float(st["eta"]), float(st["mu"]), st["step"], st["ax"]
+    g = g + weight_decay * p if weight_decay != 0 else g
+    p *= 1 - lambd * eta
+    p -= eta * g
+    if mu != 1:
+        ax += (p - ax) * mu
+    else:
+        ax[...] = p
+    st["eta"], st["mu"] = dt(lr / (1 + lambd * lr * step) ** alpha), dt(1 / max(1, step - t0))
+
+
 CASES = [
-    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update", dict(lr=0.1)),
-    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update", dict(lr=0.1, momentum=0.9)),
-    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update", dict(lr=0.05, momentum=0.8, dampening=0.3)),
-    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update", dict(lr=0.05, momentum=0.9, nesterov=True)),
-    (optim.SGD, ref_sgd, SGD_MOD, "sgd_update",
-     dict(lr=0.05, momentum=0.9, weight_decay=0.01)),
-    (optim.Adam, ref_adam, ADAM_MOD, "adam_update", dict(lr=0.01)),
-    (optim.Adam, ref_adam, ADAM_MOD, "adam_update", dict(lr=0.01, amsgrad=True)),
-    (optim.Adam, ref_adam, ADAM_MOD, "adam_update",
-     dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
-    (optim.AdamW, lambda *a, **k: ref_adam(*a, **k, decoupled=True), ADAM_MOD, "adam_update",
+    (optim.SGD, ref_sgd, dict(lr=0.1)),
+    (optim.SGD, ref_sgd, dict(lr=0.1, momentum=0.9)),
+    (optim.SGD, ref_sgd, dict(lr=0.05, momentum=0.8, dampening=0.3)),
+    (optim.SGD, ref_sgd, dict(lr=0.05, momentum=0.9, nesterov=True)),
+    (optim.SGD, ref_sgd, dict(lr=0.05, momentum=0.9, weight_decay=0.01)),
+    (optim.Adam, ref_adam, dict(lr=0.01)),
+    (optim.Adam, ref_adam, dict(lr=0.01, amsgrad=True)),
+    (optim.Adam, ref_adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    (optim.AdamW, lambda *a, **k: ref_adam(*a, **k, decoupled=True),
      dict(lr=0.01, weight_decay=0.1)),
-    (optim.RMSprop, ref_rmsprop, RMSPROP_MOD, "rmsprop_update", dict(lr=0.01)),
-    (optim.RMSprop, ref_rmsprop, RMSPROP_MOD, "rmsprop_update",
-     dict(lr=0.01, centered=True, momentum=0.9)),
-    (optim.RMSprop, ref_rmsprop, RMSPROP_MOD, "rmsprop_update",
-     dict(lr=0.01, alpha=0.9, momentum=0.5, weight_decay=0.01)),
-    (optim.RMSprop, ref_rmsprop, RMSPROP_MOD, "rmsprop_update", dict(lr=0.01, centered=True)),
-    (optim.Adagrad, ref_adagrad, ADAGRAD_MOD, "adagrad_update", dict(lr=0.1)),
-    (optim.Adagrad, ref_adagrad, ADAGRAD_MOD, "adagrad_update",
+    (optim.RMSprop, ref_rmsprop, dict(lr=0.01)),
+    (optim.RMSprop, ref_rmsprop, dict(lr=0.01, centered=True, momentum=0.9)),
+    (optim.RMSprop, ref_rmsprop, dict(lr=0.01, alpha=0.9, momentum=0.5, weight_decay=0.01)),
+    (optim.RMSprop, ref_rmsprop, dict(lr=0.01, centered=True)),
+    (optim.Adagrad, ref_adagrad, dict(lr=0.1)),
+    (optim.Adagrad, ref_adagrad,
      dict(lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1)),
-    (optim.Adamax, ref_adamax, ADAMAX_MOD, "adamax_update", dict(lr=0.02)),
-    (optim.Adamax, ref_adamax, ADAMAX_MOD, "adamax_update",
-     dict(lr=0.02, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.01)),
-    (optim.Adadelta, ref_adadelta, ADADELTA_MOD, "adadelta_update", dict(lr=1.0)),
-    (optim.Adadelta, ref_adadelta, ADADELTA_MOD, "adadelta_update",
-     dict(lr=0.5, rho=0.5, eps=1e-4, weight_decay=0.01)),
+    (optim.Adamax, ref_adamax, dict(lr=0.02)),
+    (optim.Adamax, ref_adamax, dict(lr=0.02, betas=(0.8, 0.9), eps=1e-3, weight_decay=0.01)),
+    (optim.Adadelta, ref_adadelta, dict(lr=1.0)),
+    (optim.Adadelta, ref_adadelta, dict(lr=0.5, rho=0.5, eps=1e-4, weight_decay=0.01)),
+    (optim.NAdam, ref_nadam, dict(lr=0.01)),
+    (optim.NAdam, ref_nadam, dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    (optim.RAdam, ref_radam, dict(lr=0.01)),  # rectified from step 6 on
+    (optim.RAdam, ref_radam, dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.01)),
+    (optim.ASGD, ref_asgd, dict(lr=0.1, t0=2)),
+    (optim.ASGD, ref_asgd, dict(lr=0.1, lambd=0.1, alpha=0.5, weight_decay=0.01)),
 ]
 SHAPES = [(), (7,), (5, 3), (2, 3, 2, 2)]
+STEPS = 7  # RAdam's rectified steps start at the 6th
 
 
 def _params(dtype, rng):
-    """One parameter per shape, plus a non-contiguous one (a strided view of a bigger array)."""
-    arrays = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-    arrays.append(rng.standard_normal((4, 6)).astype(dtype)[:, ::2])
+    """One parameter per shape, plus a non-contiguous one (a strided view of a bigger array);
+    small, so that the last bit of each update shows in the parameter."""
+    arrays = [(rng.standard_normal(s) * 1e-3).astype(dtype) for s in SHAPES]
+    arrays.append((rng.standard_normal((4, 6)) * 1e-3).astype(dtype)[:, ::2])
     return arrays
 
 
-def _counting(monkeypatch, module, name):
-    """Replace `module.name` (a kernel) by a wrapper that counts its calls."""
-    kernel, calls = getattr(module, name), []
+def _counting(monkeypatch, cls):
+    """Replace the kernel `cls`'s update calls by a wrapper that counts its calls."""
+    name = "adam" if cls is optim.AdamW else cls.__name__.lower()
+    module = importlib.import_module(f"optim.{name}")  # optim.sgd etc. are the functions
+    kernel, calls = getattr(module, f"{name}_update"), []
 
     def counted(*args):
         calls.append(args[0].size)
         return kernel(*args)
 
-    monkeypatch.setattr(module, name, counted)
+    monkeypatch.setattr(module, f"{name}_update", counted)
     return calls
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize(("cls", "ref", "module", "kernel", "kwargs"), CASES)
-def test_kernel_matches_numpy_bit_for_bit(monkeypatch, dtype, cls, ref, module, kernel, kwargs):
+@pytest.mark.parametrize(("cls", "ref", "kwargs"), CASES)
+def test_kernel_matches_numpy_bit_for_bit(monkeypatch, dtype, cls, ref, kwargs):
     rng = np.random.default_rng(0)
     start = _params(dtype, rng)
     params = [ag.Tensor(a, requires_grad=True) for a in start]
@@ -191,8 +255,8 @@ def test_kernel_matches_numpy_bit_for_bit(monkeypatch, dtype, cls, ref, module, 
     expected = [np.array(a, copy=True) for a in start]
     states = [{} for _ in expected]
     opt = cls(params, **kwargs)
-    calls = _counting(monkeypatch, module, kernel)
-    for step in range(6):
+    calls = _counting(monkeypatch, cls)
+    for step in range(STEPS):
         if step == 3:  # edited between steps: the change must take effect
             opt.param_groups[0]["lr"] = kwargs["lr"] / 2
         lr = opt.param_groups[0]["lr"]
@@ -211,8 +275,9 @@ def test_kernel_matches_numpy_bit_for_bit(monkeypatch, dtype, cls, ref, module, 
                 assert np.array_equal(ours[k], st[k]), (cls.__name__, kwargs, step, k)
     # every contiguous parameter took the kernel, but a 0-d one with L2 weight decay: its
     # `grad + wd * p` is a NumPy scalar, not an array
-    scalar_grad = kwargs.get("weight_decay", 0) != 0 and cls is not optim.AdamW
-    assert len(calls) == 6 * (len(SHAPES) - scalar_grad)
+    decoupled = cls is optim.AdamW or kwargs.get("decoupled_weight_decay", False)
+    scalar_grad = kwargs.get("weight_decay", 0) != 0 and not decoupled
+    assert len(calls) == STEPS * (len(SHAPES) - scalar_grad)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -224,7 +289,7 @@ def test_maximize_and_float64_hyperparameters_match(monkeypatch, dtype):
     lr = np.float64(0.01)
     p = ag.Tensor(start.copy(), requires_grad=True)
     opt = optim.Adam([p], lr=lr, maximize=True)
-    calls = _counting(monkeypatch, ADAM_MOD, "adam_update")
+    calls = _counting(monkeypatch, optim.Adam)
     expected, st = start.copy(), {}
     for _ in range(4):
         g = rng.standard_normal(start.shape).astype(dtype)
