@@ -1,7 +1,9 @@
 """`Optimizer`: parameter groups, per-parameter state, validation and state dicts (PyTorch rules).
 
 A subclass validates its hyperparameters in `_check_group` and does one update of a group in
-`_update_group`; the math itself lives in a pure function on ndarrays (`sgd`, `adam`, ...).
+`_update_group`; the math itself lives in a pure function on ndarrays (`sgd`, `adam`, ...),
+which runs each contiguous float parameter's update as one Numba pass (autograd.kernels'
+optim_update) and any other as the NumPy passes that pass matches bit for bit.
 Updates run on `p.data` in place under `no_grad`, so a step records nothing in the graph.
 """
 
@@ -166,7 +168,7 @@ class Optimizer:
                         g.data = np.zeros_like(g.data)
                     p.grad = g
 
-    @host_step  # ag.compile replays the whole update (NumPy on .data, in place)
+    @host_step  # ag.compile replays the whole update (kernels or NumPy on .data, in place)
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return `closure()` if one is given.
 
