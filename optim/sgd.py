@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from autograd.kernels.optim_update import flat, scalars, sgd_update
-from optim._common import arrays, column, scratch
-from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+from optim._common import arrays, bump_all, column, scratch
+from optim.optimizer import Optimizer, ParamsT, check_number
 
 
 def sgd(
@@ -103,7 +103,7 @@ class SGD(Optimizer):
             weight_decay=group["weight_decay"],
             nesterov=group["nesterov"],
         )
-        for (p, _, state), buf in zip(items, bufs, strict=True):
-            if buf is not None:
+        if group["momentum"] != 0:  # else sgd made no buffer
+            for (_, _, state), buf in zip(items, bufs, strict=True):
                 state["momentum_buffer"] = buf
-            bump_version(p)
+        bump_all(items)
