@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import adadelta_update, flat, scalars
 from optim._common import arrays, bump_all, column, count_step, decayed, zeros
 from optim.optimizer import Optimizer, ParamsT, check_number
 
@@ -28,6 +29,11 @@ def adadelta(
     """
     for p, grad, v, u in zip(params, grads, square_avgs, acc_deltas, strict=True):
         g = decayed(p, grad, weight_decay)
+        views = flat(p, g, v, u)
+        consts = scalars(p.dtype, lr, rho, 1 - rho, eps)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            adadelta_update(*views, consts)
+            continue
         v *= rho
         v += (1 - rho) * g * g
         delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g

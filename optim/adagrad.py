@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import adagrad_update, flat, scalars
 from optim._common import arrays, bump_all, column, count_step, decayed
 from optim.optimizer import Optimizer, ParamsT, check_number
 
@@ -29,6 +30,11 @@ def adagrad(
     for p, grad, state_sum, step in zip(params, grads, state_sums, steps, strict=True):
         g = decayed(p, grad, weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)
+        views = flat(p, g, state_sum)
+        consts = scalars(p.dtype, clr, eps)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            adagrad_update(*views, consts)
+            continue
         state_sum += g * g
         p -= clr * g / (np.sqrt(state_sum) + eps)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import adam_update, flat, scalars
 from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, scratch, zeros
 from optim.optimizer import Optimizer, ParamsT
 
@@ -38,6 +39,16 @@ def adam(
         zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True)
     ):
         g = decayed(p, grad, weight_decay, lr, decoupled_weight_decay)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+        views = flat(p, g, m, v, max_exp_avg_sqs[i] if amsgrad else v)
+        consts = scalars(
+            p.dtype, beta1, 1 - beta1, beta2, 1 - beta2, bias_correction2_sqrt, eps,
+            lr / bias_correction1,
+        )
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            adam_update(*views, consts, amsgrad)
+            continue
         # NOTE: one reused scratch array: (1-b1) g -> (1-b2) g**2 -> denom -> the update
         tmp = scratch(p)
         m *= beta1
@@ -46,8 +57,6 @@ def adam(
         np.square(g, out=tmp)
         tmp *= 1 - beta2
         v += tmp
-        bias_correction1 = 1 - beta1**step
-        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
         if amsgrad:
             v_max = max_exp_avg_sqs[i]
             np.maximum(v_max, v, out=v_max)

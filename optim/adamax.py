@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import adamax_update, flat, scalars
 from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, zeros
 from optim.optimizer import Optimizer, ParamsT
 
@@ -30,6 +31,11 @@ def adamax(
     """
     for p, grad, m, u, step in zip(params, grads, exp_avgs, exp_infs, steps, strict=True):
         g = decayed(p, grad, weight_decay)
+        views = flat(p, g, m, u)
+        consts = scalars(p.dtype, 1 - beta1, beta2, eps, lr / (1 - beta1**step))
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            adamax_update(*views, consts)
+            continue
         m += (1 - beta1) * (g - m)
         u *= beta2
         np.maximum(u, np.abs(g) + eps, out=u)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import asgd_update, flat, scalars
 from optim._common import arrays, column, count_step, decayed
 from optim.optimizer import Optimizer, ParamsT, bump_version, check_number, scalar_dtype
 
@@ -32,13 +33,18 @@ def asgd(
     out = []
     for p, grad, ax, eta, mu, step in zip(params, grads, axs, etas, mus, steps, strict=True):
         g = decayed(p, grad, weight_decay)
+        out.append((lr / (1 + lambd * lr * step) ** alpha, 1 / max(1, step - t0)))
+        views = flat(p, g, ax)
+        consts = scalars(p.dtype, 1 - lambd * eta, eta, mu)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            asgd_update(*views, consts, mu != 1)
+            continue
         p *= 1 - lambd * eta
         p -= eta * g
         if mu != 1:
             ax += (p - ax) * mu
         else:
             ax[...] = p
-        out.append((lr / (1 + lambd * lr * step) ** alpha, 1 / max(1, step - t0)))
     return out
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import flat, nadam_update, scalars
 from optim._common import arrays, check_adam, column, count_step, decayed
 from optim.optimizer import Optimizer, ParamsT, bump_version, check_number, scalar_dtype
 
@@ -41,13 +42,19 @@ def nadam(
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
         mu_product = mu_product * mu
         prod = float(mu_product)
+        out.append(mu_product)
+        c_g, c_m = lr * (1.0 - mu) / (1.0 - prod), lr * mu_next / (1.0 - prod * mu_next)
+        views = flat(p, g, m, v)
+        consts = scalars(p.dtype, 1 - beta1, beta2, 1 - beta2, 1 - beta2**step, eps, c_g, c_m)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            nadam_update(*views, consts)
+            continue
         m += (1 - beta1) * (g - m)
         v *= beta2
         v += (1 - beta2) * g * g
         denom = np.sqrt(v / (1 - beta2**step)) + eps
-        p -= lr * (1.0 - mu) / (1.0 - prod) * g / denom
-        p -= lr * mu_next / (1.0 - prod * mu_next) * m / denom
-        out.append(mu_product)
+        p -= c_g * g / denom
+        p -= c_m * m / denom
     return out
 
 

@@ -1,7 +1,9 @@
 """`Optimizer`: parameter groups, per-parameter state, validation and state dicts (PyTorch rules).
 
 A subclass validates its hyperparameters in `_check_group` and does one update of a group in
-`_update_group`; the math itself lives in a pure function on ndarrays (`sgd`, `adam`, ...).
+`_update_group`; the math itself lives in a pure function on ndarrays (`sgd`, `adam`, ...),
+which runs each contiguous float parameter's update as one Numba pass (autograd.kernels'
+optim_update) and any other as the NumPy passes that pass matches bit for bit.
 Updates run on `p.data` in place under `no_grad`, so a step records nothing in the graph.
 """
 
@@ -166,7 +168,7 @@ class Optimizer:
                         g.data = np.zeros_like(g.data)
                     p.grad = g
 
-    @host_step  # ag.compile replays the whole update (NumPy on .data, in place)
+    @host_step  # ag.compile replays the whole update (kernels or NumPy on .data, in place)
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return `closure()` if one is given.
 
@@ -191,17 +193,22 @@ class Optimizer:
         """
         out = []
         maximize = bool(group.get("maximize", False))
+        state = self.state
         for p in group["params"]:
             if p.grad is None:
                 continue
+            data = p.data
             grad = -p.grad.data if maximize else p.grad.data
-            if grad.shape != p.data.shape:
+            if grad.shape != data.shape:
                 raise ValueError(
-                    f"gradient shape {grad.shape} does not match parameter shape {p.data.shape}"
+                    f"gradient shape {grad.shape} does not match parameter shape {data.shape}"
                 )
-            if not p.data.flags.writeable:  # e.g. made from a broadcast view: give it its own
-                p.data = np.array(p.data, copy=True)
-            out.append((p, grad, self.state.setdefault(p, {})))
+            if not data.flags.writeable:  # e.g. made from a broadcast view: give it its own
+                p.data = np.array(data, copy=True)
+            s = state.get(p)
+            if s is None:
+                s = state[p] = {}
+            out.append((p, grad, s))
         return out
 
     # ----- state dicts -----

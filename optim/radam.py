@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import flat, radam_update, scalars
 from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, zeros
 from optim.optimizer import Optimizer, ParamsT
 
@@ -34,16 +35,24 @@ def radam(
     rho_inf = 2 / (1 - beta2) - 1
     for p, grad, m, v, step in zip(params, grads, exp_avgs, exp_avg_sqs, steps, strict=True):
         g = decayed(p, grad, weight_decay, lr, decoupled_weight_decay)
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += (1 - beta2) * g * g
-        bias_correction2 = 1 - beta2**step
-        m_hat = m / (1 - beta1**step)
+        bias_correction1, bias_correction2 = 1 - beta1**step, 1 - beta2**step
         rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
-        if rho_t > 5.0:
+        rectified, rect = rho_t > 5.0, 0.0
+        if rectified:
             rect = math.sqrt(
                 (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
             )
+        views = flat(p, g, m, v)
+        consts = scalars(p.dtype, 1 - beta1, beta2, 1 - beta2, bias_correction1, lr,
+                         math.sqrt(bias_correction2), eps, rect)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            radam_update(*views, consts, rectified)
+            continue
+        m += (1 - beta1) * (g - m)
+        v *= beta2
+        v += (1 - beta2) * g * g
+        m_hat = m / bias_correction1
+        if rectified:
             adaptive = math.sqrt(bias_correction2) / (np.sqrt(v) + eps)
             p -= m_hat * lr * adaptive * rect
         else:

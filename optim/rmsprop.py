@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.kernels.optim_update import flat, rmsprop_update, scalars
 from optim._common import arrays, bump_all, column, count_step, decayed, zeros
 from optim.optimizer import Optimizer, ParamsT, check_number
 
@@ -33,6 +34,12 @@ def rmsprop(
     for i, (p, grad) in enumerate(zip(params, grads, strict=True)):
         g = decayed(p, grad, weight_decay)
         v = square_avgs[i]
+        views = flat(p, g, v, grad_avgs[i] if centered else v,
+                     momentum_buffers[i] if momentum > 0 else v)
+        consts = scalars(p.dtype, lr, alpha, 1 - alpha, eps, momentum)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            rmsprop_update(*views, consts, centered, momentum > 0)
+            continue
         v *= alpha
         v += (1 - alpha) * g * g
         if centered:

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from optim._common import scratch
-from optim.optimizer import Optimizer, ParamsT, bump_version, check_number
+from autograd.kernels.optim_update import flat, scalars, sgd_update
+from optim._common import arrays, bump_all, column, scratch
+from optim.optimizer import Optimizer, ParamsT, check_number
 
 
 def sgd(
@@ -26,15 +27,21 @@ def sgd(
     g = grad + weight_decay * p; b = momentum * b + (1 - dampening) * g (b = g at first);
     p -= lr * (g + momentum * b if nesterov else b).
     """
+    use_momentum = momentum != 0
     for i, (p, grad) in enumerate(zip(params, grads, strict=True)):
         g = grad + weight_decay * p if weight_decay != 0 else grad
+        buf = momentum_buffers[i]
+        first = use_momentum and buf is None
+        if first:
+            buf = momentum_buffers[i] = np.array(g, dtype=p.dtype, copy=True)
+        views = flat(p, g, buf if use_momentum else p)
+        consts = scalars(p.dtype, lr, momentum, 1 - dampening)
+        if views is not None and consts is not None:  # one pass; else the NumPy passes below
+            sgd_update(*views, consts, use_momentum, first, nesterov)
+            continue
         tmp = scratch(p)  # one reused array for the temporaries below
-        if momentum != 0:
-            buf = momentum_buffers[i]
-            if buf is None:
-                buf = np.array(g, dtype=p.dtype, copy=True)
-                momentum_buffers[i] = buf
-            else:
+        if use_momentum:
+            if not first:
                 buf *= momentum
                 buf += np.multiply(g, 1 - dampening, out=tmp)
             g = np.add(g, np.multiply(buf, momentum, out=tmp), out=tmp) if nesterov else buf
@@ -86,10 +93,9 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
-        bufs = [s.get("momentum_buffer") for _, _, s in items]
+        bufs = column(items, "momentum_buffer")
         sgd(
-            [p.data for p, _, _ in items],
-            [g for _, g, _ in items],
+            *arrays(items),
             bufs,
             lr=group["lr"],
             momentum=group["momentum"],
@@ -97,7 +103,7 @@ class SGD(Optimizer):
             weight_decay=group["weight_decay"],
             nesterov=group["nesterov"],
         )
-        for (p, _, state), buf in zip(items, bufs, strict=True):
-            if buf is not None:
+        if group["momentum"] != 0:  # else sgd made no buffer
+            for (_, _, state), buf in zip(items, bufs, strict=True):
                 state["momentum_buffer"] = buf
-            bump_version(p)
+        bump_all(items)

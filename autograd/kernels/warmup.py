@@ -1,4 +1,5 @@
-"""Compile every kernel ahead of use: each conv2d layout, pooling, products, rows, per dtype.
+"""Compile every kernel ahead of use: each conv2d layout, pooling, products, rows, the
+optimizer updates, per dtype.
 
 Numba compiles a kernel on its first call for each argument type and caches the machine code
 on disk, so a cold cache makes the first batch of a run wait for the compiler. ``warmup`` runs
@@ -17,6 +18,18 @@ import numpy as np
 from .compiling import compile_count
 from .conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 from .matmul import linear, matmul
+from .optim_update import (
+    adadelta_update,
+    adagrad_update,
+    adam_update,
+    adamax_update,
+    asgd_update,
+    nadam_update,
+    radam_update,
+    rmsprop_update,
+    scalars,
+    sgd_update,
+)
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 from .rnn import elman_backward, elman_forward
 from .rows import (
@@ -101,6 +114,20 @@ def _rows(dtype: np.dtype) -> None:
     unpick_rows(wt, safe, out)
 
 
+def _optim_updates(dtype: np.dtype) -> None:
+    p, g, a, b, c = (np.full(4, 0.5, dtype) for _ in range(5))
+    consts = scalars(dtype, *[0.1] * 8)  # the most any kernel reads (RAdam)
+    sgd_update(p, g, a, consts, True, False, True)
+    adam_update(p, g, a, b, c, consts, True)
+    rmsprop_update(p, g, a, b, c, consts, True, True)
+    adagrad_update(p, g, a, consts)
+    adamax_update(p, g, a, b, consts)
+    adadelta_update(p, g, a, b, consts)
+    nadam_update(p, g, a, b, consts)
+    radam_update(p, g, a, b, consts, True)
+    asgd_update(p, g, a, consts, True)
+
+
 def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases: list[tuple[str, Callable[[], None]]] = [
         (name, lambda x=x, w=w, s=s, p=p: _conv(dtype, x, w, s, p))
@@ -112,6 +139,7 @@ def _cases(dtype: np.dtype) -> list[tuple[str, Callable[[], None]]]:
     cases.append(("ReLU gradient and bias sums", lambda: _small(dtype)))
     cases.append(("vanilla RNN recurrence", lambda: _elman(dtype)))
     cases.append(("softmax rows, NLL targets and pick", lambda: _rows(dtype)))
+    cases.append(("optimizer updates", lambda: _optim_updates(dtype)))
     return cases
 
 

@@ -44,12 +44,13 @@ def test_warmup_twice_the_second_finds_everything_compiled() -> None:
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     for what in ("padded grid", "implicit GEMM", "im2col", "NHWC", "pooling 2x2",
-                 "pooling general", "matmul and linear", "softmax rows"):
+                 "pooling general", "matmul and linear", "ReLU gradient", "vanilla RNN",
+                 "softmax rows", "optimizer updates"):
         assert any(what in line and "float32" in line for line in lines), first.stdout
     second = _run(["-m", "tracegrad", "warmup", "--dtype", "float32"])
     assert second.returncode == 0, second.stderr
     assert "every kernel was already compiled" in second.stdout, second.stdout
-    assert "compiled 0" not in second.stdout and second.stdout.count(" cached") == 8
+    assert "compiled 0" not in second.stdout and second.stdout.count(" cached") == 11
     assert NOTICE not in second.stderr, second.stderr
 
 
