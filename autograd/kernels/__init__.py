@@ -40,7 +40,13 @@ from .pool import (
     max_pool2d_forward,
     pool2d_output_shape,
 )
-from .small_ops import relu_grad, relu_grad_call, sum_leading, sum_leading_call
+from .small_ops import (
+    relu_grad,
+    relu_grad_call,
+    sum_all_call,
+    sum_leading,
+    sum_leading_call,
+)
 from .warmup import warmup
 
 __all__ = [
@@ -71,6 +77,7 @@ __all__ = [
     "relu_grad_call",
     "rmsprop_update",
     "sgd_update",
+    "sum_all_call",
     "sum_leading",
     "sum_leading_call",
     "warmup",

@@ -202,3 +202,11 @@ def unpick_rows(g, index, out):  # noqa: ANN001, ANN201
             o[k] = 0
         o[j] = g[i]
     return -1
+
+
+@njit(**_JIT)
+def sum_rows(x, out):  # noqa: ANN001, ANN201
+    """out[i] = np.sum(x[i]) for each row i, in NumPy's pairwise order (same bits)."""
+    stack = _stack(x)
+    for i in range(x.shape[0]):
+        out[i] = _sum(x, i, stack)

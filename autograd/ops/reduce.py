@@ -7,6 +7,7 @@ dim raises `DimensionError` (an IndexError, as torch, and a ShapeError).
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -91,11 +92,16 @@ def _sum_into(out: np.ndarray, x: np.ndarray, *, axis: Axis = None, keepdims: bo
 
 
 sum.definto(_sum_into)
-sum.defbind(
-    lambda out, x, axis=None, keepdims=False: kernels.sum_leading_call(out, x)
-    if normalize_axis(axis, x.ndim, "sum") == (0,) and not keepdims
-    else None
-)
+def _sum_bind(out: np.ndarray, x: np.ndarray, *, axis: Axis = None,
+              keepdims: bool = False) -> Callable[[], None] | None:
+    """`sum` bound to its buffers: the jitted bias-gradient or small full sum, same bits."""
+    axes = normalize_axis(axis, x.ndim, "sum")
+    if len(axes) == x.ndim:
+        return kernels.sum_all_call(out, x)
+    return kernels.sum_leading_call(out, x) if axes == (0,) and not keepdims else None
+
+
+sum.defbind(_sum_bind)
 
 
 sum.defvjp(unrecorded(lambda g, ans, x, axis=None, keepdims=False: _expand(g, x, axis, keepdims)))

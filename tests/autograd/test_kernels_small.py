@@ -83,3 +83,19 @@ def test_linear_call_matches_linear():
     K.linear_call(x, w, None, out)()
     np.testing.assert_array_equal(out, K.linear(x, w, None))
     assert K.linear_call(x, w, b.astype(np.float64), out) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1,), (9,), (1, 10), (3, 7), (5, 4, 3), (10, 100), (100, 1),
+                                   (129,), (2048,)])
+def test_sum_all_is_numpys_pairwise_sum(shape, dtype):
+    x = (RNG.standard_normal(shape) * 1e3).astype(dtype)
+    out = np.empty((), dtype)
+    K.sum_all_call(out, x)()
+    assert np.array_equal(out, np.sum(x))
+
+
+def test_sum_all_declines_large_or_strided_arrays():
+    assert K.sum_all_call(np.empty(()), np.ones(2049)) is None  # NumPy's SIMD sum is faster
+    assert K.sum_all_call(np.empty(()), np.ones((4, 4)).T[:, :2]) is None
+    assert K.sum_all_call(np.empty((), np.float32), np.ones(4)) is None
