@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._runtime import JIT_OPTIONS, blas_single_thread, num_threads, run_parallel
+from ._runtime import JIT_OPTIONS, blas_single_thread, num_threads, run_parallel, workspace
 from .blas import gemm
 from .matmul import _tanh_f32
 
@@ -133,7 +133,10 @@ def elman_backward(g: np.ndarray, out: np.ndarray, w: np.ndarray, d: np.ndarray,
     gradient g of every h and the forward's out; return the gradient of h0."""
     steps, n, h = out.shape
     dh0 = np.empty((n, h), out.dtype)
-    g = np.ascontiguousarray(g, dtype=out.dtype)
+    if not (g.dtype == out.dtype and g.flags.c_contiguous):  # e.g. a sum's broadcast 1
+        staged = workspace("rnn:g", g.shape, out.dtype).reshape(g.shape)
+        np.copyto(staged, g)
+        g = staged
     ones = _SCALE[out.dtype][:1]
     T = _parts(n, steps, h)  # noqa: N806
     with blas_single_thread():

@@ -76,6 +76,16 @@ def add(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.add(*_mixed(x, y))
 
 
+def _binary_into(ufunc: Any) -> Callable[..., None]:
+    """The into variant of a binary ufunc primitive: the same mixed-dtype rule, into `out`."""
+
+    def into(out: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+        ufunc(*_mixed(x, y), out=out)
+
+    return into
+
+
+add.definto(_binary_into(np.add))
 add.defvjp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 
 
@@ -84,6 +94,7 @@ def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.subtract(*_mixed(x, y))
 
 
+subtract.definto(_binary_into(np.subtract))
 subtract.defvjp(lambda g, ans, x, y: g, unrecorded(lambda g, ans, x, y: -g))
 
 
@@ -92,6 +103,7 @@ def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.multiply(*_mixed(x, y))
 
 
+multiply.definto(_binary_into(np.multiply))
 multiply.defvjp(unrecorded(lambda g, ans, x, y: g * y), unrecorded(lambda g, ans, x, y: g * x))
 
 
@@ -102,6 +114,14 @@ def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.true_divide(*_mixed(x, y))
 
 
+def _divide_into(out: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    if x.dtype.kind not in "fc" and y.dtype.kind not in "fc":
+        np.true_divide(x, y, dtype=get_default_dtype(), out=out)
+    else:
+        np.true_divide(*_mixed(x, y), out=out)
+
+
+divide.definto(_divide_into)
 divide.defvjp(
     unrecorded(lambda g, ans, x, y: g / y), unrecorded(lambda g, ans, x, y: -g * x / (y * y))
 )
@@ -141,6 +161,7 @@ def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 # NOTE: at ties the gradient is split evenly between the two inputs (as torch.maximum).
+maximum.definto(_binary_into(np.maximum))
 maximum.defvjp(
     lambda g, ans, x, y: g * _const(_tie_mask(x, y, True), g),
     lambda g, ans, x, y: g * _const(_tie_mask(y, x, True), g),
@@ -152,6 +173,7 @@ def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.minimum(*_mixed(x, y))
 
 
+minimum.definto(_binary_into(np.minimum))
 minimum.defvjp(
     lambda g, ans, x, y: g * _const(_tie_mask(x, y, False), g),
     lambda g, ans, x, y: g * _const(_tie_mask(y, x, False), g),
@@ -188,6 +210,7 @@ def negative(x: np.ndarray) -> np.ndarray:
     return np.negative(x)
 
 
+negative.definto(lambda out, x: np.negative(x, out=out))
 negative.defvjp(unrecorded(lambda g, ans, x: -g))
 
 
@@ -204,6 +227,7 @@ def absolute(x: np.ndarray) -> np.ndarray:
     return np.abs(x)
 
 
+absolute.definto(lambda out, x: np.abs(x, out=out))
 # NOTE: abs'(0) = 0 (the subgradient sign(0)).
 absolute.defvjp(lambda g, ans, x: g * sign(x))
 
@@ -229,6 +253,12 @@ def log(x: np.ndarray) -> np.ndarray:
         return np.log(floating(x))
 
 
+def _log_into(out: np.ndarray, x: np.ndarray) -> None:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.log(floating(x), out=out)
+
+
+log.definto(_log_into)
 log.defvjp(unrecorded(lambda g, ans, x: g / x))
 
 
@@ -247,6 +277,12 @@ def sqrt(x: np.ndarray) -> np.ndarray:
         return np.sqrt(floating(x))
 
 
+def _sqrt_into(out: np.ndarray, x: np.ndarray) -> None:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.sqrt(floating(x), out=out)
+
+
+sqrt.definto(_sqrt_into)
 # NOTE: sqrt'(0) = inf, as in NumPy and PyTorch.
 sqrt.defvjp(unrecorded(lambda g, ans, x: g / (ans * 2.0)))
 
@@ -272,6 +308,7 @@ def tanh(x: np.ndarray) -> np.ndarray:
     return np.tanh(floating(x))
 
 
+tanh.definto(lambda out, x: np.tanh(floating(x), out=out))
 tanh.defvjp(unrecorded(lambda g, ans, x: g * (1.0 - ans * ans)))
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from autograd import kernels, mode
 from autograd.errors import ShapeError
 from autograd.kernels import rnn as rnn_kernels
+from autograd.kernels import workspace
 from autograd.ops import linalg
 from autograd.ops.rnn import (
     _cached,
@@ -166,9 +167,10 @@ def _weight_grads(dxp: Any, dgates: Any, hs: Any, h0: Any, dh: Any, dc: Any, b_h
                   reverse: bool, hprev: Any = None, recorded: bool = False) -> tuple[Any, ...]:
     """(d xp, d h0, d c0, d w_hh, d b_hh) from the gate gradients of every step: the weight
     gradient as one product over all steps (each step's previous h: h0, then hs[:-1])."""
-    if hprev is None:
+    if hprev is None:  # into a reused array: only the product below reads it
         parts = [hs[1:], h0[None]] if reverse else [h0[None], hs[:-1]]
-        hprev = np.concatenate(parts)
+        hprev = workspace("rnn_seq:hprev", hs.shape, hs.dtype).reshape(hs.shape)
+        np.concatenate(parts, out=hprev)
     d2, h2 = dgates.reshape((-1, dgates.shape[-1])), hprev.reshape((-1, hprev.shape[-1]))
     if recorded or not d2.flags.c_contiguous:  # d^T is C-ordered (see _steps_by_columns)
         dw = _mm(recorded, d2.T, h2)

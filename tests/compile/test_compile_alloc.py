@@ -190,3 +190,20 @@ def test_parameter_grad_reuses_its_buffer_and_input_grad_stays_a_copy() -> None:
                                rtol=1e-6)
     assert seen[2][2] is not seen[3][2]  # each input keeps its own gradient
     np.testing.assert_array_equal(seen[2][2], seen[2][1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_elementwise_into_variants_are_bit_identical(dtype: Any) -> None:
+    from autograd.ops import elementwise as ew
+
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((6, 5)).astype(dtype)
+    b = rng.standard_normal((1, 5)).astype(dtype)  # broadcast, as BatchNorm's statistics
+    a[0, 0], b[0, 1] = 0.0, 0.0
+    ints = rng.integers(1, 4, (6, 5))
+    for prim in (ew.add, ew.subtract, ew.multiply, ew.divide, ew.maximum, ew.minimum):
+        _check_into(prim, a, b)
+        _check_into(prim, a, ints)  # PyTorch's rule: the float dtype wins
+    _check_into(ew.divide, ints, ints)  # int / int: the default float
+    for prim in (ew.negative, ew.absolute, ew.log, ew.sqrt, ew.tanh):
+        _check_into(prim, a)  # log and sqrt of negatives: NaN, as the forward
