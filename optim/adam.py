@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd.kernels.optim_update import adam_update, flat, scalars
+from optim._bound import Bound, binder
 from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, scratch, zeros
 from optim.optimizer import Optimizer, ParamsT
 
@@ -42,10 +43,7 @@ def adam(
         bias_correction1 = 1 - beta1**step
         bias_correction2_sqrt = math.sqrt(1 - beta2**step)
         views = flat(p, g, m, v, max_exp_avg_sqs[i] if amsgrad else v)
-        consts = scalars(
-            p.dtype, beta1, 1 - beta1, beta2, 1 - beta2, bias_correction2_sqrt, eps,
-            lr / bias_correction1,
-        )
+        consts = adam_consts(p.dtype, lr, beta1, beta2, eps, step)
         if views is not None and consts is not None:  # one pass; else the NumPy passes below
             adam_update(*views, consts, amsgrad)
             continue
@@ -68,6 +66,34 @@ def adam(
         update = np.divide(m, denom, out=denom)
         update *= lr / bias_correction1
         p -= update
+
+
+def adam_consts(dtype: np.dtype, lr: float, beta1: float, beta2: float, eps: float,
+                step: int) -> np.ndarray | None:
+    """The Adam kernel's constants for step `step` (see `adam_update`), None where NumPy
+    would compute in another dtype."""
+    bias_correction1 = 1 - beta1**step
+    return scalars(dtype, beta1, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2**step), eps,
+                   lr / bias_correction1)
+
+
+class _StepCall:
+    """One parameter's bound Adam update: count its step, then one kernel call."""
+
+    __slots__ = ("state", "views", "dtype", "hyper", "amsgrad")
+
+    def __init__(self, state: dict, views: list, dtype: np.dtype, hyper: tuple,
+                 amsgrad: bool) -> None:
+        self.state, self.views, self.dtype = state, views, dtype
+        self.hyper, self.amsgrad = hyper, amsgrad
+
+    def __call__(self) -> None:
+        step = self.state["step"] + 1
+        self.state["step"] = step
+        consts = adam_consts(self.dtype, *self.hyper, step)
+        if consts is None:  # a hyperparameter NumPy computes in float64: never bound
+            raise RuntimeError("Adam: bound update with constants of another dtype")
+        adam_update(*self.views, consts, self.amsgrad)
 
 
 class Adam(Optimizer):
@@ -109,6 +135,47 @@ class Adam(Optimizer):
         check_adam(group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
+        key = (group["lr"], *group["betas"], group["eps"], group["weight_decay"],
+               group["amsgrad"], group["decoupled_weight_decay"], group.get("maximize", False))
+        binds = binder(self)
+        bound = binds.lookup(group, key, self.state)
+        if bound is not None:
+            bound.run()
+            return
+        worth = binds.worth_binding(group)
+        self._general_update(group)
+        binds.keep(group, self._bind(group, key) if worth else None)
+
+    def _bind(self, group: dict[str, Any], key: tuple) -> Bound | None:
+        """The group's next updates as prepared kernel calls (see optim._bound), or None
+        where a parameter needs the general path (weight decay, maximize, a layout)."""
+        lr, beta1, beta2, eps, weight_decay, amsgrad, _, maximize = key
+        if weight_decay != 0 or maximize:
+            return None
+        checks, calls = [], []
+        names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg",
+                                                                             "exp_avg_sq")
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                checks.append((p, None, None, None, None, ()))
+                continue
+            state = self.state.get(p)
+            if not state or any(state.get(n) is None for n in names):
+                return None
+            held = tuple((n, state[n]) for n in names)
+            views = flat(p.data, grad.data, *(a for _, a in held),
+                         *((state["exp_avg_sq"],) if not amsgrad else ()))
+            dtype = p.data.dtype
+            if views is None or adam_consts(dtype, lr, beta1, beta2, eps, 1) is None:
+                return None
+            if grad.data.shape != p.data.shape:
+                return None
+            checks.append((p, grad, grad.data, p.data, state, held))
+            calls.append((_StepCall(state, views, dtype, (lr, beta1, beta2, eps), amsgrad), ()))
+        return Bound(group, key, checks, calls, self.state)
+
+    def _general_update(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
         count_step(
             items, zeros("exp_avg", "exp_avg_sq"), ["max_exp_avg_sq"] if group["amsgrad"] else []

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograd.kernels.optim_update import flat, scalars, sgd_update
+from optim._bound import Bound, binder
 from optim._common import arrays, bump_all, column, scratch
 from optim.optimizer import Optimizer, ParamsT, check_number
 
@@ -92,6 +93,14 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def _update_group(self, group: dict[str, Any]) -> None:
+        key = (group["lr"], group["momentum"], group["dampening"], group["weight_decay"],
+               group["nesterov"], group.get("maximize", False))
+        binds = binder(self)
+        bound = binds.lookup(group, key, self.state)
+        if bound is not None:
+            bound.run()
+            return
+        worth = binds.worth_binding(group)
         items = self._params_with_grad(group)
         bufs = column(items, "momentum_buffer")
         sgd(
@@ -107,3 +116,30 @@ class SGD(Optimizer):
             for (_, _, state), buf in zip(items, bufs, strict=True):
                 state["momentum_buffer"] = buf
         bump_all(items)
+        binds.keep(group, self._bind(group, key) if worth else None)
+
+    def _bind(self, group: dict[str, Any], key: tuple) -> Bound | None:
+        """The group's next updates as prepared kernel calls (see optim._bound), or None
+        where a parameter needs the general path (weight decay, maximize, a layout)."""
+        lr, momentum, dampening, weight_decay, nesterov, maximize = key
+        if weight_decay != 0 or maximize:
+            return None
+        use_momentum = momentum != 0
+        checks, calls = [], []
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                checks.append((p, None, None, None, None, ()))
+                continue
+            state = self.state.get(p)
+            buf = None if state is None else state.get("momentum_buffer")
+            if use_momentum and buf is None:
+                return None
+            views = flat(p.data, grad.data, buf if use_momentum else p.data)
+            consts = scalars(p.data.dtype, lr, momentum, 1 - dampening)
+            if views is None or consts is None or grad.data.shape != p.data.shape:
+                return None
+            held = (("momentum_buffer", buf),) if use_momentum else ()
+            checks.append((p, grad, grad.data, p.data, state, held))
+            calls.append((sgd_update, (*views, consts, use_momentum, False, nesterov)))
+        return Bound(group, key, checks, calls, self.state)

@@ -1,0 +1,100 @@
+"""A group's update with its per-parameter work done once, for steps that see the same arrays.
+
+`ag.compile`'s replays (and loops that zero gradients in place) hand the optimizer the same
+parameter, gradient and state arrays every step. For them the update's checks, flat views and
+constants are the same every time too: a `Bound` keeps them and the kernel call for each
+parameter, and runs again while `valid` finds every one of those objects unchanged. Anything
+else (a hyperparameter edited, a gradient set to None or replaced, a state buffer or the
+state dict replaced) makes it invalid and the update takes its general path, which may bind
+again. A group is bound only when its gradients were the same tensors at the previous step,
+so an eager loop that makes new gradients each step never pays for building one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from autograd import Tensor
+from optim.optimizer import bump_version
+
+# (parameter, its .grad tensor, the grad's array, the parameter's array, its state dict, the
+# state arrays the call writes (name, array))
+Check = tuple[Tensor, Any, Any, Any, Any, tuple[tuple[str, Any], ...]]
+
+
+class Bound:
+    """One group's bound update: per parameter the identity checks and a prepared call."""
+
+    __slots__ = ("group", "key", "params", "n", "checks", "calls", "states")
+
+    def __init__(self, group: dict[str, Any], key: tuple, checks: list[Check],
+                 calls: list[tuple[Callable[..., Any], tuple]], states: dict) -> None:
+        self.group, self.key = group, key
+        self.params = group["params"]
+        self.n = len(self.params)
+        self.checks, self.calls, self.states = checks, calls, states
+
+    def valid(self, group: dict[str, Any], key: tuple, states: dict) -> bool:
+        """Whether every object the calls were prepared for is still the one in use."""
+        if group is not self.group or key != self.key or states is not self.states:
+            return False
+        params = group["params"]
+        if params is not self.params or len(params) != self.n:
+            return False
+        for p, grad, garr, parr, state, held in self.checks:
+            if p.grad is not grad:
+                return False
+            if grad is None:
+                continue
+            if grad.data is not garr or p.data is not parr or states.get(p) is not state:
+                return False
+            for name, arr in held:
+                if state.get(name) is not arr:
+                    return False
+        return True
+
+    def run(self) -> None:
+        """Every parameter's prepared update, then its version bump (as the general path)."""
+        for fn, args in self.calls:
+            fn(*args)
+        for p, grad, _, _, _, _ in self.checks:
+            if grad is not None:
+                bump_version(p)
+
+
+class Binder:
+    """Per optimizer: each group's `Bound`, and the gradients it saw at its last step."""
+
+    __slots__ = ("bound", "last")
+
+    def __init__(self) -> None:
+        self.bound: dict[int, Bound] = {}
+        self.last: dict[int, tuple] = {}
+
+    def lookup(self, group: dict[str, Any], key: tuple, states: dict) -> Bound | None:
+        """The group's bound update if it is still valid, else None."""
+        b = self.bound.get(id(group))
+        return b if b is not None and b.valid(group, key, states) else None
+
+    def worth_binding(self, group: dict[str, Any]) -> bool:
+        """True when the group's gradients are the tensors of its previous step (record now)."""
+        ids = tuple(id(p.grad) for p in group["params"])
+        same = self.last.get(id(group)) == ids
+        self.last[id(group)] = ids
+        return same
+
+    def keep(self, group: dict[str, Any], bound: Bound | None) -> None:
+        """Keep `bound` as the group's (None: forget the group's)."""
+        if bound is None:
+            self.bound.pop(id(group), None)
+        else:
+            self.bound[id(group)] = bound
+
+
+def binder(opt: Any) -> Binder:
+    """The optimizer's Binder, made on first use."""
+    b = opt.__dict__.get("_binder")
+    if b is None:
+        b = opt.__dict__["_binder"] = Binder()
+    return b
