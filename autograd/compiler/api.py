@@ -28,6 +28,7 @@ class Compiled:
         self.fn = fn
         self.fullgraph = fullgraph
         self.plans: dict[Any, Plan] = {}
+        self.module_cache: dict[str, Any] = {}  # find_modules' walk, for the same roots
         self.eager: dict[Any, str] = {}  # keys that could not be traced, with the reason
         self.pending: dict[Any, Tracer] = {}  # first traces, checked by the next call's trace
         self.first: Signature | None = None
@@ -36,7 +37,7 @@ class Compiled:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        sig = Signature(args, kwargs, find_modules(self.fn, args, kwargs))
+        sig = Signature(args, kwargs, find_modules(self.fn, args, kwargs, self.module_cache))
         if sig.key in self.eager:
             return self.fn(*args, **kwargs)
         plan = self.plans.get(sig.key)

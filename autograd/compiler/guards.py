@@ -18,25 +18,32 @@ class Signature:
     __slots__ = ("tensors", "key", "labels")
 
     def __init__(self, args: tuple, kwargs: dict, modules: list[Any]) -> None:
+        flags = (("grad", mode.is_grad_enabled()), ("training", tuple(m.training for m in modules)))
+        if not kwargs and all(type(a) is Tensor for a in args):  # the common call, fast
+            self.tensors: list[Tensor] = list(args)
+            self.labels: list[str] = [f"input {k}" for k in range(len(args))]
+            self.labels += ["grad mode", "training flags"]
+            self.key = (len(args), (*[("tensor", a.data.shape, a.data.dtype.name,
+                                        a.requires_grad) for a in args], *flags))
+            return
         leaves, treedef = flatten((args, kwargs))
-        self.tensors: list[Tensor] = []
+        self.tensors = []
         parts: list[Any] = []
-        self.labels: list[str] = []
+        self.labels = []
         n_pos = len(flatten(args)[0])
         for k, leaf in enumerate(leaves):
             label = f"input {k}" if k < n_pos else f"keyword input {k - n_pos}"
             self.labels.append(label)
             if isinstance(leaf, Tensor):
                 self.tensors.append(leaf)
-                parts.append(("tensor", leaf.shape, str(leaf.dtype), leaf.requires_grad))
+                parts.append(("tensor", leaf.data.shape, leaf.data.dtype.name,
+                              leaf.requires_grad))
             elif isinstance(leaf, np.ndarray):
                 parts.append(("array", leaf.shape, str(leaf.dtype), leaf.tobytes()))
             else:
                 parts.append(("value", _hashable(leaf)))
         self.labels += ["grad mode", "training flags"]
-        parts.append(("grad", mode.is_grad_enabled()))
-        parts.append(("training", tuple(m.training for m in modules)))
-        self.key = (repr(treedef), tuple(parts))
+        self.key = (repr(treedef), (*parts, *flags))
 
     def changed(self, other: Signature) -> str:
         """What differs from `other` (the first traced call), in words."""
@@ -70,21 +77,31 @@ def _short(part: tuple) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def find_modules(fn: Callable[..., Any], args: tuple, kwargs: dict) -> list[Any]:
+def find_modules(fn: Callable[..., Any], args: tuple, kwargs: dict,
+                 cache: dict | None = None) -> list[Any]:
     """Modules `fn` can reach (bound self, closure, globals it names, arguments): their
-    `training` flags decide dropout and BatchNorm, so the plans are keyed on them."""
-    seen: dict[int, Any] = {}
+    `training` flags decide dropout and BatchNorm, so the plans are keyed on them. With
+    `cache`, the walk is kept for the same root objects (a module's submodules are taken to
+    stay those of the trace: a replaced submodule's parameters make the plan stale anyway)."""
     roots: list[Any] = [getattr(fn, "__self__", None), *args, *kwargs.values()]
     code = getattr(fn, "__code__", None)
     if code is not None:
         roots += [c.cell_contents for c in (fn.__closure__ or ()) if _filled(c)]
         glob = getattr(fn, "__globals__", {})
         roots += [glob[n] for n in code.co_names if n in glob]
+    roots = [r for r in roots if callable(getattr(r, "modules", None)) and hasattr(r, "training")]
+    if cache is not None:
+        ids = tuple(map(id, roots))
+        if cache.get("roots") == ids:
+            return cache["modules"]
+    seen: dict[int, Any] = {}
     for r in roots:
-        if callable(getattr(r, "modules", None)) and hasattr(r, "training"):
-            for m in r.modules():
-                seen.setdefault(id(m), m)
-    return list(seen.values())
+        for m in r.modules():
+            seen.setdefault(id(m), m)
+    modules = list(seen.values())
+    if cache is not None:  # the roots are kept alive with it, so their ids stay theirs
+        cache.update(roots=ids, held=roots, modules=modules)
+    return modules
 
 
 def _filled(cell: Any) -> bool:
