@@ -92,9 +92,24 @@ class Binder:
             self.bound[id(group)] = bound
 
 
-def binder(opt: Any) -> Binder:
-    """The optimizer's Binder, made on first use."""
-    b = opt.__dict__.get("_binder")
-    if b is None:
-        b = opt.__dict__["_binder"] = Binder()
-    return b
+def update_bound(opt: Any, group: dict[str, Any], key: tuple,
+                 general: Callable[[dict[str, Any]], None],
+                 bind: Callable[[dict[str, Any], tuple], Bound | None]) -> None:
+    """One step of `group`: its bound update when still valid, else `general(group)`, after
+    which `bind(group, key)` prepares the next steps if the gradients stayed the same
+    tensors. `key` holds the hyperparameters the bound update was prepared with."""
+    binds = opt.__dict__.get("_binder")
+    if binds is None:
+        binds = opt.__dict__["_binder"] = Binder()
+    bound = binds.lookup(group, key, opt.state)
+    if bound is not None:
+        bound.run()
+        return
+    worth = binds.worth_binding(group)
+    general(group)
+    binds.keep(group, bind(group, key) if worth else None)
+
+
+def no_grad_check(p: Tensor) -> Check:
+    """The check of a parameter without a gradient: bound while its .grad stays None."""
+    return (p, None, None, None, None, ())

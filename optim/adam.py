@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd.kernels.optim_update import adam_update, flat, scalars
-from optim._bound import Bound, binder
+from optim._bound import Bound, no_grad_check, update_bound
 from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, scratch, zeros
 from optim.optimizer import Optimizer, ParamsT
 
@@ -137,14 +137,7 @@ class Adam(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         key = (group["lr"], *group["betas"], group["eps"], group["weight_decay"],
                group["amsgrad"], group["decoupled_weight_decay"], group.get("maximize", False))
-        binds = binder(self)
-        bound = binds.lookup(group, key, self.state)
-        if bound is not None:
-            bound.run()
-            return
-        worth = binds.worth_binding(group)
-        self._general_update(group)
-        binds.keep(group, self._bind(group, key) if worth else None)
+        update_bound(self, group, key, self._general_update, self._bind)
 
     def _bind(self, group: dict[str, Any], key: tuple) -> Bound | None:
         """The group's next updates as prepared kernel calls (see optim._bound), or None
@@ -158,7 +151,7 @@ class Adam(Optimizer):
         for p in group["params"]:
             grad = p.grad
             if grad is None:
-                checks.append((p, None, None, None, None, ()))
+                checks.append(no_grad_check(p))
                 continue
             state = self.state.get(p)
             if not state or any(state.get(n) is None for n in names):

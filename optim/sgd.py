@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograd.kernels.optim_update import flat, scalars, sgd_update
-from optim._bound import Bound, binder
+from optim._bound import Bound, no_grad_check, update_bound
 from optim._common import arrays, bump_all, column, scratch
 from optim.optimizer import Optimizer, ParamsT, check_number
 
@@ -95,12 +95,9 @@ class SGD(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         key = (group["lr"], group["momentum"], group["dampening"], group["weight_decay"],
                group["nesterov"], group.get("maximize", False))
-        binds = binder(self)
-        bound = binds.lookup(group, key, self.state)
-        if bound is not None:
-            bound.run()
-            return
-        worth = binds.worth_binding(group)
+        update_bound(self, group, key, self._general_update, self._bind)
+
+    def _general_update(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)
         bufs = column(items, "momentum_buffer")
         sgd(
@@ -116,7 +113,6 @@ class SGD(Optimizer):
             for (_, _, state), buf in zip(items, bufs, strict=True):
                 state["momentum_buffer"] = buf
         bump_all(items)
-        binds.keep(group, self._bind(group, key) if worth else None)
 
     def _bind(self, group: dict[str, Any], key: tuple) -> Bound | None:
         """The group's next updates as prepared kernel calls (see optim._bound), or None
@@ -129,7 +125,7 @@ class SGD(Optimizer):
         for p in group["params"]:
             grad = p.grad
             if grad is None:
-                checks.append((p, None, None, None, None, ()))
+                checks.append(no_grad_check(p))
                 continue
             state = self.state.get(p)
             buf = None if state is None else state.get("momentum_buffer")
