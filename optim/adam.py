@@ -68,32 +68,36 @@ def adam(
         p -= update
 
 
+def _adam_values(lr: float, beta1: float, beta2: float, eps: float, step: int) -> tuple:
+    """The Adam kernel's constants for step `step`, in the order `adam_update` reads them."""
+    return (beta1, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2**step), eps,
+            lr / (1 - beta1**step))
+
+
 def adam_consts(dtype: np.dtype, lr: float, beta1: float, beta2: float, eps: float,
                 step: int) -> np.ndarray | None:
     """The Adam kernel's constants for step `step` (see `adam_update`), None where NumPy
     would compute in another dtype."""
-    bias_correction1 = 1 - beta1**step
-    return scalars(dtype, beta1, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2**step), eps,
-                   lr / bias_correction1)
+    return scalars(dtype, *_adam_values(lr, beta1, beta2, eps, step))
 
 
 class _StepCall:
     """One parameter's bound Adam update: count its step, then one kernel call."""
 
-    __slots__ = ("state", "views", "dtype", "hyper", "amsgrad")
+    __slots__ = ("state", "views", "consts", "hyper", "amsgrad")
 
     def __init__(self, state: dict, views: list, dtype: np.dtype, hyper: tuple,
                  amsgrad: bool) -> None:
-        self.state, self.views, self.dtype = state, views, dtype
+        self.state, self.views = state, views
+        self.consts = np.empty(7, dtype)  # refilled each step: no array made per step
         self.hyper, self.amsgrad = hyper, amsgrad
 
     def __call__(self) -> None:
         step = self.state["step"] + 1
         self.state["step"] = step
-        consts = adam_consts(self.dtype, *self.hyper, step)
-        if consts is None:  # a hyperparameter NumPy computes in float64: never bound
-            raise RuntimeError("Adam: bound update with constants of another dtype")
-        adam_update(*self.views, consts, self.amsgrad)
+        # the same cast to the dtype as `scalars` makes (bound only where that is exact)
+        self.consts[:] = _adam_values(*self.hyper, step)
+        adam_update(*self.views, self.consts, self.amsgrad)
 
 
 class Adam(Optimizer):

@@ -19,8 +19,9 @@ from autograd.ops.elementwise import exp, relu
 from autograd.ops.linalg import linear, matmul
 from autograd.ops.softmax import log_softmax
 
-# What a replay may allocate: Python objects (the returned loss tensor, small tuples), no array
-_OBJECTS = 8 * 1024
+# What a replay may allocate: Python objects (the returned loss tensor, small tuples), no array;
+# measured 4-5 KiB, and up to 8 in a fresh CI process
+_OBJECTS = 16 * 1024
 
 
 def _peak_per_replay(step: Any, x: ag.Tensor, y: ag.Tensor, replays: int = 5) -> int:
