@@ -110,6 +110,28 @@ def update_bound(opt: Any, group: dict[str, Any], key: tuple,
     binds.keep(group, bind(group, key) if worth else None)
 
 
-def no_grad_check(p: Tensor) -> Check:
-    """The check of a parameter without a gradient: bound while its .grad stays None."""
-    return (p, None, None, None, None, ())
+Prepare = Callable[[Tensor, Tensor, Any], "tuple[tuple, tuple[Callable[..., Any], tuple]] | None"]
+
+
+def bind_group(opt: Any, group: dict[str, Any], key: tuple, prepare: Prepare) -> Bound | None:
+    """A Bound over the group's parameters: `prepare(p, grad, state)` gives the state arrays
+    a parameter's call writes ((name, array) pairs) and the call (fn, args), or None where the
+    parameter needs the general path (then the group is not bound). A parameter without a
+    gradient stays bound while its .grad stays None."""
+    checks: list[Check] = []
+    calls = []
+    for p in group["params"]:
+        grad = p.grad
+        if grad is None:
+            checks.append((p, None, None, None, None, ()))
+            continue
+        if grad.data.shape != p.data.shape:
+            return None
+        state = opt.state.get(p)
+        got = prepare(p, grad, state)
+        if got is None:
+            return None
+        held, call = got
+        checks.append((p, grad, grad.data, p.data, state, held))
+        calls.append(call)
+    return Bound(group, key, checks, calls, opt.state)

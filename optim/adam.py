@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd.kernels.optim_update import adam_update, flat, scalars
-from optim._bound import Bound, no_grad_check, update_bound
+from optim._bound import Bound, bind_group, update_bound
 from optim._common import arrays, bump_all, check_adam, column, count_step, decayed, scratch, zeros
 from optim.optimizer import Optimizer, ParamsT
 
@@ -149,15 +149,10 @@ class Adam(Optimizer):
         lr, beta1, beta2, eps, weight_decay, amsgrad, _, maximize = key
         if weight_decay != 0 or maximize:
             return None
-        checks, calls = [], []
         names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if amsgrad else ("exp_avg",
                                                                              "exp_avg_sq")
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                checks.append(no_grad_check(p))
-                continue
-            state = self.state.get(p)
+
+        def prepare(p: Any, grad: Any, state: Any) -> Any:
             if not state or any(state.get(n) is None for n in names):
                 return None
             held = tuple((n, state[n]) for n in names)
@@ -166,11 +161,9 @@ class Adam(Optimizer):
             dtype = p.data.dtype
             if views is None or adam_consts(dtype, lr, beta1, beta2, eps, 1) is None:
                 return None
-            if grad.data.shape != p.data.shape:
-                return None
-            checks.append((p, grad, grad.data, p.data, state, held))
-            calls.append((_StepCall(state, views, dtype, (lr, beta1, beta2, eps), amsgrad), ()))
-        return Bound(group, key, checks, calls, self.state)
+            return held, (_StepCall(state, views, dtype, (lr, beta1, beta2, eps), amsgrad), ())
+
+        return bind_group(self, group, key, prepare)
 
     def _general_update(self, group: dict[str, Any]) -> None:
         items = self._params_with_grad(group)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograd.kernels.optim_update import flat, scalars, sgd_update
-from optim._bound import Bound, no_grad_check, update_bound
+from optim._bound import Bound, bind_group, update_bound
 from optim._common import arrays, bump_all, column, scratch
 from optim.optimizer import Optimizer, ParamsT, check_number
 
@@ -121,21 +121,16 @@ class SGD(Optimizer):
         if weight_decay != 0 or maximize:
             return None
         use_momentum = momentum != 0
-        checks, calls = [], []
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                checks.append(no_grad_check(p))
-                continue
-            state = self.state.get(p)
+
+        def prepare(p: Any, grad: Any, state: Any) -> Any:
             buf = None if state is None else state.get("momentum_buffer")
             if use_momentum and buf is None:
                 return None
             views = flat(p.data, grad.data, buf if use_momentum else p.data)
             consts = scalars(p.data.dtype, lr, momentum, 1 - dampening)
-            if views is None or consts is None or grad.data.shape != p.data.shape:
+            if views is None or consts is None:
                 return None
             held = (("momentum_buffer", buf),) if use_momentum else ()
-            checks.append((p, grad, grad.data, p.data, state, held))
-            calls.append((sgd_update, (*views, consts, use_momentum, False, nesterov)))
-        return Bound(group, key, checks, calls, self.state)
+            return held, (sgd_update, (*views, consts, use_momentum, False, nesterov))
+
+        return bind_group(self, group, key, prepare)
