@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,8 +22,7 @@ class Signature:
         flags = (("grad", mode.is_grad_enabled()), ("training", tuple(m.training for m in modules)))
         if not kwargs and all(type(a) is Tensor for a in args):  # the common call, fast
             self.tensors: list[Tensor] = list(args)
-            self.labels: list[str] = [f"input {k}" for k in range(len(args))]
-            self.labels += ["grad mode", "training flags"]
+            self.labels: list[str] = _positional_labels(len(args))
             self.key = (len(args), (*[("tensor", a.data.shape, a.data.dtype.name,
                                         a.requires_grad) for a in args], *flags))
             return
@@ -62,6 +62,13 @@ class Signature:
                 return f"grad mode changed from {then[1]} to {now[1]}"
             return f"{label} changed from {_short(then)} to {_short(now)}"
         return "nothing the plan was keyed on"
+
+
+@functools.lru_cache(maxsize=32)
+def _positional_labels(n: int) -> list[str]:
+    """The labels of n positional tensor inputs and the two flags (made once per n; read
+    only, by `changed`)."""
+    return [f"input {k}" for k in range(n)] + ["grad mode", "training flags"]
 
 
 def _hashable(v: Any) -> Any:

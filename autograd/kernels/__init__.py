@@ -41,10 +41,8 @@ from .pool import (
     pool2d_output_shape,
 )
 from .small_ops import (
-    relu_grad,
     relu_grad_call,
     sum_all_call,
-    sum_leading,
     sum_leading_call,
 )
 from .warmup import warmup
@@ -73,12 +71,10 @@ __all__ = [
     "pool2d_output_shape",
     "product_call",
     "radam_update",
-    "relu_grad",
     "relu_grad_call",
     "rmsprop_update",
     "sgd_update",
     "sum_all_call",
-    "sum_leading",
     "sum_leading_call",
     "warmup",
     "workspace",

@@ -5,8 +5,9 @@ full sum of a small array (a loss).
 A NumPy ufunc or reduction call costs 1.5-3 us before it touches data; a jitted call costs
 about 0.2 us, which is what a batch-1 step spends on these. Each kernel does the same float
 operations in the same order as the NumPy expression it replaces, so the bits are the same:
-`relu_grad` multiplies by an exact 0 or 1 as `g * (x > 0)` does, and `sum_leading` adds the
-rows one after another as `np.sum(x, axis=0)` does on a C-contiguous array.
+`relu_grad_call` multiplies by an exact 0 or 1 as `g * (x > 0)` does, `sum_leading_call`
+adds the rows one after another as `np.sum(x, axis=0)` does on a C-contiguous array, and
+`sum_all_call` repeats NumPy's pairwise order.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from numba import njit
 from ._runtime import JIT_OPTIONS
 from .rows import sum_rows
 
-__all__ = ["relu_grad", "relu_grad_call", "sum_all_call", "sum_leading", "sum_leading_call"]
+__all__ = ["relu_grad_call", "sum_all_call", "sum_leading_call"]
 
 # Above this many elements NumPy's vectorised pairwise sum beats the jitted one
 _SUM_ALL_MAX = 2048
@@ -61,14 +62,6 @@ def relu_grad_call(out: np.ndarray, g: np.ndarray, x: np.ndarray) -> Callable[[]
     return functools.partial(_relu_grad, fg, fx, fo)
 
 
-def relu_grad(out: np.ndarray, g: np.ndarray, x: np.ndarray) -> bool:
-    """out = g * (x > 0) in one pass where `relu_grad_call` has a call; False (and nothing
-    written) otherwise."""
-    call = relu_grad_call(out, g, x)
-    if call is not None:
-        call()
-    return call is not None
-
 
 def sum_leading_call(out: np.ndarray, x: np.ndarray) -> Callable[[], None] | None:
     """A call writing out = x.sum(axis=0), for a C-contiguous float x of two or more columns
@@ -91,11 +84,3 @@ def sum_all_call(out: np.ndarray, x: np.ndarray) -> Callable[[], None] | None:
         return None
     return functools.partial(sum_rows, x.reshape(1, -1), out.reshape(1))
 
-
-def sum_leading(out: np.ndarray, x: np.ndarray) -> bool:
-    """out = x.sum(axis=0) in one pass where `sum_leading_call` has a call; False (and
-    nothing written) otherwise."""
-    call = sum_leading_call(out, x)
-    if call is not None:
-        call()
-    return call is not None

@@ -41,7 +41,7 @@ from .rows import (
     softmax_vjp_rows,
     unpick_rows,
 )
-from .small_ops import relu_grad, sum_leading
+from .small_ops import relu_grad_call, sum_all_call, sum_leading_call
 
 __all__ = ["warmup"]
 
@@ -84,8 +84,9 @@ def _products(dtype: np.dtype) -> None:
 
 def _small(dtype: np.dtype) -> None:
     x = np.random.default_rng(0).standard_normal((3, 4)).astype(dtype)
-    relu_grad(np.empty_like(x), x, x)
-    sum_leading(np.empty(4, dtype), x)
+    relu_grad_call(np.empty_like(x), x, x)()
+    sum_leading_call(np.empty(4, dtype), x)()
+    sum_all_call(np.empty((), dtype), x)()
 
 
 def _elman(dtype: np.dtype) -> None:

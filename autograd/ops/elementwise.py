@@ -350,7 +350,9 @@ relu.defvjp(unrecorded(lambda g, ans, x: g * (x > 0)))
 
 
 def _relu_vjp_into(out: np.ndarray, g: np.ndarray, ans: np.ndarray, x: np.ndarray) -> None:
-    if kernels.relu_grad(out, g, x):  # one jitted pass, the same bits
+    call = kernels.relu_grad_call(out, g, x)
+    if call is not None:  # one jitted pass, the same bits
+        call()
         return
     above = workspace("relu:above", x.shape, np.dtype(bool))
     mask = workspace("relu:mask", x.shape, g.dtype)

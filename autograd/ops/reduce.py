@@ -82,16 +82,6 @@ def sum(x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> np.ndarr
     return np.sum(x, axis=normalize_axis(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
-def _sum_into(out: np.ndarray, x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> None:
-    """The same reduction written into `out`, in the same order (same bits): a bias
-    gradient's sum over the rows in one jitted pass, any other through NumPy."""
-    axes = normalize_axis(axis, x.ndim, "sum")
-    if axes == (0,) and not keepdims and kernels.sum_leading(out, x):
-        return
-    np.sum(x, axis=axes, keepdims=keepdims, out=out)
-
-
-sum.definto(_sum_into)
 def _sum_bind(out: np.ndarray, x: np.ndarray, *, axis: Axis = None,
               keepdims: bool = False) -> Callable[[], None] | None:
     """`sum` bound to its buffers: the jitted bias-gradient or small full sum, same bits."""
@@ -101,6 +91,17 @@ def _sum_bind(out: np.ndarray, x: np.ndarray, *, axis: Axis = None,
     return kernels.sum_leading_call(out, x) if axes == (0,) and not keepdims else None
 
 
+def _sum_into(out: np.ndarray, x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> None:
+    """The same reduction written into `out`, in the same order (same bits): one jitted pass
+    where `_sum_bind` has one, else NumPy (which accumulates in `out` in its own order)."""
+    call = _sum_bind(out, x, axis=axis, keepdims=keepdims)
+    if call is not None:
+        call()
+    else:
+        np.sum(x, axis=normalize_axis(axis, x.ndim, "sum"), keepdims=keepdims, out=out)
+
+
+sum.definto(_sum_into)
 sum.defbind(_sum_bind)
 
 
